@@ -1,0 +1,197 @@
+"""Dataset loading: MNIST, Fashion-MNIST, CIFAR-10 or a folder of images, as float32 NHWC in [-1, 1].
+
+Source order for the named datasets:
+1. a local copy under the folder named by ``GAN_DATA_DIR`` (for offline machines and CI), laid out as
+       mnist.npz                                   (x_train, y_train, x_test, y_test as in keras)
+       fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz   (Zalando's IDX files)
+       cifar10/{train,test}/<class name>/*.jpg|png (an image-folder tree)
+2. the normal ``keras.datasets`` download (cached in ``~/.keras/datasets``).
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+DATA_ENV = "GAN_DATA_DIR"
+
+CLASS_NAMES = {
+    "mnist": [str(d) for d in range(10)],
+    "fashion_mnist": ["t-shirt", "trouser", "pullover", "dress", "coat",
+                      "sandal", "shirt", "sneaker", "bag", "ankle boot"],
+    "cifar10": ["airplane", "automobile", "bird", "cat", "deer",
+                "dog", "frog", "horse", "ship", "truck"],
+}
+_ALIASES = {"top": "t-shirt", "t-shirt/top": "t-shirt", "tshirt": "t-shirt", "ankle_boot": "ankle boot",
+            "boot": "ankle boot", "car": "automobile", "plane": "airplane"}
+_LOCAL_FILES = {
+    "mnist": ["mnist.npz"],
+    "fashion_mnist": [f"fashion-mnist/{p}-ubyte.gz" for p in
+                      ("train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1")],
+    "cifar10": ["cifar10/train/<class>/*.jpg", "cifar10/test/<class>/*.jpg"],
+}
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+
+
+def class_index(name: str, cls: int | str) -> int:
+    """Turn a class given by index (``7``) or by name (``"sneaker"``) into its label index 0-9."""
+    names = CLASS_NAMES[name]
+    if isinstance(cls, (int, np.integer)) and not isinstance(cls, bool):
+        if 0 <= cls < len(names):
+            return int(cls)
+        raise ValueError(f"Class index {cls} is out of range for {name}; expected 0-{len(names) - 1}.")
+    if isinstance(cls, str):
+        key = cls.strip().lower()
+        key = _ALIASES.get(key, key.replace("_", " "))
+        if key in names:
+            return names.index(key)
+    raise ValueError(f"Unknown class {cls!r} for {name}; expected an index 0-{len(names) - 1} "
+                     f"or one of {names}.")
+
+
+def scale_to_unit_range(pixels: np.ndarray) -> np.ndarray:
+    """uint8 pixels in [0, 255] -> float32 in [-1, 1], with a channel axis added to grayscale (N, H, W)."""
+    images = pixels.astype("float32") / 127.5 - 1.0
+    return images[..., None] if images.ndim == 3 else images
+
+
+def load_images(name: str, classes: Iterable[int | str] | int | str | None = None,
+                split: str = "train", return_labels: bool = False):
+    """Load a dataset as float32 images of shape (N, H, W, C) scaled to [-1, 1].
+
+    Args:
+        name: "mnist" (28x28x1), "fashion_mnist" (28x28x1), "cifar10" (32x32x3),
+            or a path to a folder of images (see ``load_folder``).
+        classes: keep only these classes, by index or name (e.g. ``["sneaker", 1]``); None keeps all.
+        split: "train" or "test".
+        return_labels: also return the int labels (N,) in 0-9.
+
+    Raises:
+        ValueError: unknown dataset, class or split.
+        FileNotFoundError: no local copy and the download failed (offline).
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"Unknown split {split!r}; expected 'train' or 'test'.")
+    if name not in CLASS_NAMES:
+        if os.path.isdir(str(name)):
+            images = load_folder(name)
+            return (images, np.zeros(len(images), dtype="int64")) if return_labels else images
+        raise ValueError(f"Unknown dataset {name!r}; expected one of {sorted(CLASS_NAMES)} "
+                         f"or a path to a folder of images.")
+    if classes is not None and isinstance(classes, (int, str, np.integer)):
+        classes = [classes]
+    wanted = None if classes is None else sorted({class_index(name, c) for c in classes})
+
+    pixels, labels = _load_pixels(name, split, wanted)
+    if wanted is not None:
+        keep = np.isin(labels, wanted)
+        pixels, labels = pixels[keep], labels[keep]
+    images = scale_to_unit_range(pixels)
+    return (images, labels.astype("int64")) if return_labels else images
+
+
+def _load_pixels(name: str, split: str, wanted: Sequence[int] | None) -> tuple[np.ndarray, np.ndarray]:
+    local_root = os.environ.get(DATA_ENV)
+    if local_root and _has_local_copy(Path(local_root), name):
+        return _LOCAL_READERS[name](Path(local_root), split, wanted)
+    try:
+        return _download(name, split)
+    except Exception as error:  # keras raises a bare Exception on a failed fetch
+        where = f"{DATA_ENV}={local_root!r} lacks them" if local_root else f"{DATA_ENV} is not set"
+        raise FileNotFoundError(
+            f"Could not load {name}: the keras download failed ({error.__class__.__name__}: {error}) "
+            f"and no local copy was found ({where}). Set {DATA_ENV} to a folder holding "
+            f"{', '.join(_LOCAL_FILES[name])}."
+        ) from error
+
+
+def _has_local_copy(root: Path, name: str) -> bool:
+    if name == "cifar10":
+        return (root / "cifar10" / "train").is_dir() and (root / "cifar10" / "test").is_dir()
+    return all((root / f).is_file() for f in _LOCAL_FILES[name])
+
+
+def _download(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    import keras
+
+    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist,
+              "cifar10": keras.datasets.cifar10}[name]
+    (x_train, y_train), (x_test, y_test) = loader.load_data()
+    x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
+    return x, np.asarray(y).reshape(-1)
+
+
+def _read_mnist_npz(root: Path, split: str, wanted) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(root / "mnist.npz") as arrays:
+        return arrays[f"x_{split}"], arrays[f"y_{split}"]
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Read a gzipped IDX file (the MNIST/Fashion-MNIST format) into a uint8 array."""
+    with gzip.open(path, "rb") as handle:
+        data = handle.read()
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _read_fashion_idx(root: Path, split: str, wanted) -> tuple[np.ndarray, np.ndarray]:
+    prefix = "train" if split == "train" else "t10k"
+    folder = root / "fashion-mnist"
+    return (_read_idx(folder / f"{prefix}-images-idx3-ubyte.gz"),
+            _read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz"))
+
+
+def _read_cifar_tree(root: Path, split: str, wanted) -> tuple[np.ndarray, np.ndarray]:
+    indices = range(10) if wanted is None else wanted
+    pixels, labels = [], []
+    for index in indices:
+        folder = root / "cifar10" / split / CLASS_NAMES["cifar10"][index]
+        class_pixels = _decode_folder(folder, image_size=(32, 32), grayscale=False)
+        pixels.append(class_pixels)
+        labels.append(np.full(len(class_pixels), index, dtype="int64"))
+    return np.concatenate(pixels), np.concatenate(labels)
+
+
+_LOCAL_READERS = {"mnist": _read_mnist_npz, "fashion_mnist": _read_fashion_idx, "cifar10": _read_cifar_tree}
+
+
+def _decode_folder(folder: Path, image_size: tuple[int, int], grayscale: bool) -> np.ndarray:
+    """Decode every image under ``folder`` with keras' standard reader -> uint8 (N, H, W, C)."""
+    import keras
+
+    if not folder.is_dir():
+        raise FileNotFoundError(f"Expected an image folder at {folder}.")
+    dataset = keras.utils.image_dataset_from_directory(
+        folder, labels=None, color_mode="grayscale" if grayscale else "rgb",
+        image_size=image_size, batch_size=1024, shuffle=False, verbose=False)
+    return np.concatenate([batch.numpy() for batch in dataset]).round().astype("uint8")
+
+
+def load_folder(path: str | os.PathLike, image_size: tuple[int, int] | None = None,
+                grayscale: bool = False) -> np.ndarray:
+    """Load every image in a folder (and its subfolders) as float32 (N, H, W, C) in [-1, 1].
+
+    Args:
+        path: a folder of .jpg/.png/.bmp/.gif images, optionally in class subfolders.
+        image_size: (height, width) to resize to; default: the size of the first image found.
+        grayscale: decode to one channel instead of RGB.
+
+    Raises:
+        FileNotFoundError: the folder does not exist or holds no images.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"Expected a folder of images at {folder}, but it does not exist.")
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise FileNotFoundError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder}.")
+    if image_size is None:
+        from PIL import Image
+
+        with Image.open(files[0]) as first:
+            image_size = (first.height, first.width)
+    return scale_to_unit_range(_decode_folder(folder, tuple(image_size), grayscale))

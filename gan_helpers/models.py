@@ -1,0 +1,129 @@
+"""Generator and discriminator architectures.
+
+Every generator maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1] (tanh).
+Every discriminator maps images (N, H, W, C) in [-1, 1] to the probability (N, 1) that they are real
+(sigmoid), so one trainer and one loss serve them all.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import layers
+
+LEAKY_SLOPE = 0.2
+
+
+def _check_image_shape(image_shape: Sequence[int], divisor: int = 1) -> tuple[int, int, int]:
+    shape = tuple(int(d) for d in image_shape)
+    if len(shape) != 3 or min(shape) <= 0 or shape[2] not in (1, 3):
+        raise ValueError(f"Expected image_shape (height, width, channels) with channels 1 or 3, "
+                         f"got {tuple(image_shape)}.")
+    if shape[0] % divisor or shape[1] % divisor:
+        raise ValueError(f"This architecture needs height and width divisible by {divisor}, "
+                         f"got {shape[:2]}.")
+    return shape
+
+
+def _check_rates(rates: Sequence[float], count: int) -> tuple[float, ...]:
+    rates = tuple(float(r) for r in rates)
+    if len(rates) != count or any(not 0.0 <= r < 1.0 for r in rates):
+        raise ValueError(f"Expected {count} dropout rates in [0, 1), got {rates}.")
+    return rates
+
+
+def dense_generator(latent_dim: int = 100, units: Sequence[int] = (256, 512, 1024),
+                    image_shape: Sequence[int] = (28, 28, 1)) -> keras.Model:
+    """The assignment's dense G: noise -> Dense 256 -> 512 -> 1024 (LeakyReLU 0.2) -> Dense H*W*C tanh."""
+    height, width, channels = _check_image_shape(image_shape)
+    noise = keras.Input((latent_dim,), name="noise")
+    x = noise
+    for n in units:
+        x = layers.Dense(n)(x)
+        x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    x = layers.Dense(height * width * channels, activation="tanh")(x)
+    images = layers.Reshape((height, width, channels))(x)
+    return keras.Model(noise, images, name="dense_generator")
+
+
+def dense_discriminator(image_shape: Sequence[int] = (28, 28, 1), units: Sequence[int] = (1024, 512, 256),
+                        dropout_rates: Sequence[float] = (0.3, 0.3)) -> keras.Model:
+    """The assignment's dense D: 784 -> Dense 1024 + Dropout -> 512 + Dropout -> 256 -> 1 sigmoid.
+
+    ``dropout_rates`` follow the first ``len(dropout_rates)`` hidden layers; a rate of 0 drops the layer.
+    """
+    image_shape = _check_image_shape(image_shape)
+    rates = _check_rates(dropout_rates, len(dropout_rates))
+    if len(rates) > len(units):
+        raise ValueError(f"Got {len(rates)} dropout rates for only {len(units)} hidden layers.")
+    images = keras.Input(image_shape, name="images")
+    x = layers.Flatten()(images)
+    for i, n in enumerate(units):
+        x = layers.Dense(n)(x)
+        x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+        if i < len(rates) and rates[i] > 0:
+            x = layers.Dropout(rates[i])(x)
+    probability = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(images, probability, name="dense_discriminator")
+
+
+def fashion_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4) -> keras.Model:
+    """The Fashion-MNIST lab's D: Conv 64 k5 s2 -> Conv 128 k3 s2 -> Dense 1024 -> 1 (6,500,097 params)."""
+    image_shape = _check_image_shape(image_shape, divisor=4)
+    (rate,) = _check_rates([dropout_rate], 1)
+    images = keras.Input(image_shape, name="images")
+    x = images
+    for filters, kernel in ((64, 5), (128, 3)):
+        x = layers.Conv2D(filters, kernel, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+        x = layers.Dropout(rate)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(1024)(x)
+    x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    x = layers.Dropout(rate)(x)
+    probability = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(images, probability, name="fashion_discriminator")
+
+
+def fashion_generator(latent_dim: int = 100, image_shape: Sequence[int] = (28, 28, 1)) -> keras.Model:
+    """The Fashion-MNIST lab's G: Dense 7*7*128 -> ConvT 64 k5 s2 -> ConvT C k5 s2 tanh (865,281 params)."""
+    height, width, channels = _check_image_shape(image_shape, divisor=4)
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.Dense(height // 4 * width // 4 * 128)(noise)
+    x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Reshape((height // 4, width // 4, 128))(x)
+    x = layers.Conv2DTranspose(64, 5, strides=2, padding="same")(x)
+    x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    x = layers.BatchNormalization()(x)
+    images = layers.Conv2DTranspose(channels, 5, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(noise, images, name="fashion_generator")
+
+
+def cifar_discriminator(image_shape: Sequence[int] = (32, 32, 3), dropout_rate: float = 0.4) -> keras.Model:
+    """The CIFAR lab's D: Conv 64 -> 128 -> 128 -> 256 (k3 s2) -> Dropout -> Dense 1 (519,425 params)."""
+    image_shape = _check_image_shape(image_shape, divisor=16)
+    (rate,) = _check_rates([dropout_rate], 1)
+    images = keras.Input(image_shape, name="images")
+    x = images
+    for filters in (64, 128, 128, 256):
+        x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(rate)(x)
+    probability = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(images, probability, name="cifar_discriminator")
+
+
+def cifar_generator(latent_dim: int = 100, image_shape: Sequence[int] = (32, 32, 3)) -> keras.Model:
+    """The CIFAR lab's G: Dense 4*4*256 -> 3 x ConvT 128 k4 s2 -> Conv C k4 tanh (1,468,803 params)."""
+    height, width, channels = _check_image_shape(image_shape, divisor=8)
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.Dense(height // 8 * width // 8 * 256)(noise)
+    x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    x = layers.Reshape((height // 8, width // 8, 256))(x)
+    for _ in range(3):
+        x = layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    images = layers.Conv2D(channels, 4, padding="same", activation="tanh")(x)
+    return keras.Model(noise, images, name="cifar_generator")

@@ -1,0 +1,151 @@
+"""Figures: image grids, training curves, noise vectors as images, comparisons and a progress GIF.
+
+Images come in as arrays (N, H, W, C) in [-1, 1], the generators' range, and are rescaled to [0, 1].
+Every function returns the matplotlib Figure; ``show_and_close`` displays one inline and frees it.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import matplotlib
+
+if not matplotlib.get_backend().lower().startswith(("module://", "inline", "nbagg", "widget", "ipympl")):
+    matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def to_display_range(images: np.ndarray) -> np.ndarray:
+    """[-1, 1] -> [0, 1] (clipped), dropping a single channel so matplotlib shows grayscale."""
+    images = np.clip((np.asarray(images, dtype="float32") + 1.0) / 2.0, 0.0, 1.0)
+    return images[..., 0] if images.shape[-1] == 1 else images
+
+
+def show_and_close(figure: plt.Figure, show: bool = True) -> None:
+    """Display ``figure`` inline when running under IPython (and ``show``), then close it."""
+    if show:
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+
+            if get_ipython() is not None:
+                display(figure)
+        except ImportError:
+            pass
+    plt.close(figure)
+
+
+def image_grid(images: np.ndarray, title: str | None = None, columns: int | None = None,
+               labels: Sequence[str] | None = None, cell_inches: float = 1.0) -> plt.Figure:
+    """A grid of images (N, H, W, C) in [-1, 1], square by default, with optional per-image labels."""
+    images = to_display_range(images)
+    count = len(images)
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * cell_inches, rows * cell_inches + 0.4),
+                                squeeze=False)
+    for i, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if i < count:
+            axis.imshow(images[i], cmap="gray" if images.ndim == 3 else None, vmin=0, vmax=1)
+            if labels is not None:
+                axis.set_title(str(labels[i]), fontsize=8)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[Mapping[str, float]]],
+                keys: Sequence[str], ylabel: str, title: str, labels: Mapping[str, str] | None = None,
+                ylim: tuple[float, float] | None = None) -> plt.Figure:
+    """Metrics against training step, from one history or a dict of named histories (overlaid).
+
+    A history is the list of dicts that ``training.train`` returns (each with "step" and the keys).
+    """
+    runs = history if isinstance(history, Mapping) else {"": history}
+    labels = labels or {}
+    figure, axis = plt.subplots(figsize=(8, 4))
+    for run_name, rows in runs.items():
+        steps = [row["step"] for row in rows]
+        for key in keys:
+            name = " ".join(filter(None, [run_name, labels.get(key, key)]))
+            axis.plot(steps, [row[key] for row in rows], label=name, linewidth=1)
+    axis.set_xlabel("training step (one batch = one assignment 'epoch')")
+    axis.set_ylabel(ylabel)
+    axis.set_title(title)
+    if ylim:
+        axis.set_ylim(*ylim)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def plot_losses(history, title: str = "Losses during training") -> plt.Figure:
+    """D loss and GAN (generator) loss against step."""
+    return plot_curves(history, ["d_loss", "g_loss"], "binary cross-entropy", title,
+                       labels={"d_loss": "D loss", "g_loss": "GAN loss"})
+
+
+def plot_accuracies(history, title: str = "Accuracies during training") -> plt.Figure:
+    """D accuracy and GAN accuracy (share of fakes D calls real) against step."""
+    return plot_curves(history, ["d_acc", "g_acc"], "accuracy", title, ylim=(-0.02, 1.02),
+                       labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"})
+
+
+def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None) -> plt.Figure:
+    """Show noise vectors (N, D) with D a perfect square (100 -> 10x10) as grayscale images."""
+    noise = np.asarray(noise, dtype="float32")
+    side = math.isqrt(noise.shape[-1])
+    if noise.ndim != 2 or side * side != noise.shape[-1]:
+        raise ValueError(f"Expected noise of shape (N, D) with D a perfect square, got {noise.shape}.")
+    scaled = noise / max(np.abs(noise).max(), 1e-9)
+    return image_grid(scaled.reshape(-1, side, side, 1), title="input noise (gray = 0)",
+                      columns=len(noise), labels=labels)
+
+
+def sample_grid_files(run_dir: str | Path) -> list[Path]:
+    """The saved grid arrays of a run, samples/step_NNNNNN.npy, in step order."""
+    return sorted(Path(run_dir, "samples").glob("step_*.npy"))
+
+
+def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None) -> plt.Figure:
+    """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1]."""
+    figure, axes = plt.subplots(1, len(grids), figsize=(3.2 * len(grids), 3.6), squeeze=False)
+    for axis, (name, images) in zip(axes.flat, grids.items()):
+        axis.imshow(_tile(images), cmap="gray", vmin=0, vmax=1)
+        axis.set_title(name, fontsize=9)
+        axis.axis("off")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def _tile(images: np.ndarray) -> np.ndarray:
+    """(N, H, W, C) in [-1, 1] -> one square mosaic in [0, 1], 1-pixel gaps."""
+    images = to_display_range(images)
+    count, height, width = images.shape[:3]
+    side = math.ceil(math.sqrt(count))
+    mosaic = np.ones((side * (height + 1), side * (width + 1)) + images.shape[3:], dtype="float32")
+    for i, image in enumerate(images):
+        r, c = divmod(i, side)
+        mosaic[r * (height + 1):r * (height + 1) + height, c * (width + 1):c * (width + 1) + width] = image
+    return mosaic
+
+
+def progress_gif(run_dir: str | Path, path: str | Path | None = None, seconds_per_frame: float = 0.6) -> Path:
+    """Write a GIF of the fixed-noise grid over training (one frame per saved grid); returns its path."""
+    from PIL import Image
+
+    files = sample_grid_files(run_dir)
+    if not files:
+        raise FileNotFoundError(f"No saved grids (samples/step_*.npy) in {run_dir}.")
+    frames = [Image.fromarray((_tile(np.load(f)) * 255).astype("uint8")).resize((280, 280), Image.NEAREST)
+              for f in files]
+    path = Path(path or Path(run_dir) / "progress.gif")
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(seconds_per_frame * 1000), loop=0)
+    return path

@@ -1,0 +1,264 @@
+"""The GAN trainer: a ``keras.Model`` with its own ``train_step``, plus ``train()`` for resumable runs.
+
+Why a custom ``train_step``: the classic recipe (``D.trainable = False`` and a stacked model trained
+with ``train_on_batch``) silently trains the wrong weights in Keras 3, because ``trainable`` is read
+when the train function is traced, not at compile. Here each player has its own ``GradientTape`` and
+optimizer, and each update touches only that player's weights (``tests/test_training.py`` proves it).
+
+One *step* is one generator update preceded by ``d_steps`` discriminator updates. The assignment's
+"epochs" are such steps: one batch each, not passes over the dataset.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from . import plotting
+
+METRIC_NAMES = ("d_loss", "d_acc", "g_loss", "g_acc")
+
+
+class GAN(keras.Model):
+    """A generator and a discriminator trained adversarially.
+
+    Args:
+        generator: maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1].
+        discriminator: maps images to the probability (N, 1) in [0, 1] that they are real.
+        d_steps: discriminator updates per generator update (the D:G ratio), >= 1.
+        real_label: the target for real images in D's loss; below 1 is one-sided label smoothing
+            (e.g. 0.9). Fakes always get 0 and the generator always aims for 1.
+        seed: seeds the noise drawn inside ``train_step``.
+
+    ``fit`` takes batches of real images of size ``d_steps * batch_size``; each D update uses its own
+    slice. The tracked metrics are d_loss, d_acc (share of real and fake images D classifies right),
+    g_loss and g_acc (share of fakes that D calls real, the stacked model's accuracy).
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, d_steps: int = 1,
+                 real_label: float = 1.0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if int(d_steps) != d_steps or d_steps < 1:
+            raise ValueError(f"d_steps (the D:G ratio) must be an integer >= 1, got {d_steps}.")
+        if not 0.5 < real_label <= 1.0:
+            raise ValueError(f"real_label must be in (0.5, 1], got {real_label}.")
+        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
+            raise ValueError(f"The generator makes images of shape {generator.output_shape[1:]} but the "
+                             f"discriminator expects {discriminator.input_shape[1:]}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.input_shape[-1])
+        self.d_steps = int(d_steps)
+        self.real_label = float(real_label)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+
+    def compile(self, d_optimizer: keras.optimizers.Optimizer | None = None,
+                g_optimizer: keras.optimizers.Optimizer | None = None, **kwargs):
+        """Defaults are the assignment's: D Adam(2e-4, beta_1=0.5) and GAN Adam(1e-3).
+
+        ``jit_compile`` defaults to True: XLA makes the dense GAN's step about 1.6x faster on CPU.
+        """
+        kwargs.setdefault("jit_compile", True)
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3)
+        if self.d_optimizer is self.g_optimizer:
+            raise ValueError("Use one optimizer per network: d_optimizer and g_optimizer are the same object.")
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, noise, training=False):
+        """Generate images (N, H, W, C) in [-1, 1] from noise (N, latent_dim)."""
+        return self.generator(noise, training=training)
+
+    def sample_noise(self, count):
+        return keras.random.normal((count, self.latent_dim), seed=self.seed_generator)
+
+    def discriminator_step(self, real_images):
+        """One D update on a batch of real images and as many fakes; returns (loss, accuracy)."""
+        batch = ops.shape(real_images)[0]
+        fake_images = self.generator(self.sample_noise(batch), training=True)
+        with tf.GradientTape() as tape:
+            p_real = self.discriminator(real_images, training=True)
+            p_fake = self.discriminator(fake_images, training=True)
+            loss = 0.5 * (keras.losses.binary_crossentropy(ops.full_like(p_real, self.real_label), p_real)
+                          + keras.losses.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
+            loss = ops.mean(loss)
+        weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(loss, weights), weights)
+        accuracy = 0.5 * (ops.mean(ops.cast(p_real > 0.5, "float32"))
+                          + ops.mean(ops.cast(p_fake < 0.5, "float32")))
+        return loss, accuracy
+
+    def generator_step(self, batch):
+        """One G update through a fixed D; returns (loss, share of fakes D calls real)."""
+        noise = self.sample_noise(batch)
+        with tf.GradientTape() as tape:
+            p_fake = self.discriminator(self.generator(noise, training=True), training=True)
+            loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(p_fake), p_fake))
+        weights = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(loss, weights), weights)
+        return loss, ops.mean(ops.cast(p_fake > 0.5, "float32"))
+
+    def train_step(self, real_images):
+        batch = ops.shape(real_images)[0] // self.d_steps
+        for i in range(self.d_steps):
+            d_loss, d_acc = self.discriminator_step(real_images[i * batch:(i + 1) * batch])
+        g_loss, g_acc = self.generator_step(batch)
+        for name, value in zip(METRIC_NAMES, (d_loss, d_acc, g_loss, g_acc)):
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0) -> tf.data.Dataset:
+    """An endless, shuffled ``tf.data`` stream of real image batches (batch_size, H, W, C)."""
+    buffer = min(len(images), 20_000)
+    return (tf.data.Dataset.from_tensor_slices(images).repeat().shuffle(buffer, seed=seed)
+            .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+
+
+def _write_json_atomically(path: Path, payload) -> None:
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(json.dumps(payload, indent=1))
+    os.replace(temporary, path)
+
+
+class RunCallback(keras.callbacks.Callback):
+    """Logs, samples, checkpoints and reports progress of a run in ``run_dir``, every ``log_interval`` steps.
+
+    Each Keras "epoch" of the run is ``log_interval`` steps, so the tracked metrics are means over that
+    interval. Files in ``run_dir``: history.json, fixed_noise.npy, samples/step_NNNNNN.png (and .npy),
+    checkpoints/ (for resume).
+    """
+
+    def __init__(self, run_dir: Path, total_steps: int, log_interval: int, sample_interval: int,
+                 checkpoint: tf.train.CheckpointManager, fixed_noise: np.ndarray, history: list[dict],
+                 show_samples: bool, print_interval: int):
+        super().__init__()
+        self.run_dir, self.total_steps, self.log_interval = run_dir, total_steps, log_interval
+        self.sample_interval, self.checkpoint, self.fixed_noise = sample_interval, checkpoint, fixed_noise
+        self.history, self.show_samples, self.print_interval = history, show_samples, print_interval
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+        self.start_step = self.history[-1]["step"] if self.history else 0
+        self.earlier_seconds = self.history[-1]["seconds"] if self.history else 0.0
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = (epoch + 1) * self.log_interval
+        elapsed = time.perf_counter() - self.started
+        self.history.append({"step": step, "seconds": round(self.earlier_seconds + elapsed, 3),
+                             **{k: float(logs[k]) for k in METRIC_NAMES}})
+        if step % self.sample_interval == 0 or step == self.total_steps:
+            self.save_samples(step)
+            _write_json_atomically(self.run_dir / "history.json", self.history)
+            self.checkpoint.save(checkpoint_number=step)
+        if step % self.print_interval == 0 or step == self.total_steps:
+            rate = (step - self.start_step) / max(elapsed, 1e-9)
+            eta = (self.total_steps - step) / max(rate, 1e-9)
+            print(f"step {step:>7}/{self.total_steps}  " + "  ".join(f"{k} {logs[k]:.3f}" for k in METRIC_NAMES)
+                  + f"  {rate:.1f} steps/s  eta {eta / 60:.1f} min", flush=True)
+
+    def save_samples(self, step):
+        images = ops.convert_to_numpy(self.model.generator(self.fixed_noise, training=False))
+        path = self.run_dir / "samples" / f"step_{step:06d}"
+        np.save(path.with_suffix(".npy"), images)
+        figure = plotting.image_grid(images, title=f"step {step}")
+        figure.savefig(path.with_suffix(".png"), dpi=80, bbox_inches="tight")
+        plotting.show_and_close(figure, show=self.show_samples)
+
+
+def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLike, batch_size: int = 128,
+          sample_interval: int | None = None, log_interval: int = 100, print_interval: int | None = None,
+          grid_size: int = 5, resume: bool = True, show_samples: bool = True, noise_seed: int = 1234) -> list[dict]:
+    """Train a compiled ``gan`` for ``steps`` steps on ``images``, resuming from ``run_dir`` if it holds a run.
+
+    Args:
+        images: real images (N, H, W, C), float32 in [-1, 1].
+        steps: total generator updates (the assignment's "epochs"), > 0.
+        run_dir: folder for the history, sample grids, checkpoints and final models.
+        batch_size: real images per discriminator update.
+        sample_interval: save (and show) a grid from the fixed noise every this many steps; default steps // 10.
+        log_interval: average the metrics over this many steps per history row. Steps and the intervals
+            must be multiples of it.
+        print_interval: print a progress line every this many steps; default sample_interval.
+        grid_size: the sample grid is grid_size x grid_size.
+        resume: continue from the last checkpoint in ``run_dir``; False starts over.
+        show_samples: display each grid inline (notebooks) as well as saving it.
+        noise_seed: seed of the fixed noise behind the sample grids.
+
+    Returns:
+        The history: one dict per log interval with step, seconds, d_loss, d_acc, g_loss, g_acc.
+        A checkpoint is written with every sample grid and at the end, with the history; the generator
+        and discriminator are saved as generator.keras and discriminator.keras at the end.
+    """
+    steps, batch_size = int(steps), int(batch_size)
+    if steps <= 0 or batch_size <= 0:
+        raise ValueError(f"steps and batch_size must be positive, got steps={steps}, batch_size={batch_size}.")
+    log_interval = min(int(log_interval), steps)
+    sample_interval = int(sample_interval or max(steps // 10, log_interval))
+    print_interval = int(print_interval or sample_interval)
+    for name, value in (("steps", steps), ("sample_interval", sample_interval), ("print_interval", print_interval)):
+        if value <= 0 or value % log_interval:
+            raise ValueError(f"{name} must be a positive multiple of log_interval={log_interval}, got {value}.")
+    images = _check_images(images, gan.discriminator.input_shape[1:])
+    if getattr(gan, "d_optimizer", None) is None:
+        raise ValueError("Compile the GAN before training: gan.compile().")
+
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run_dir {run_dir} is a file; expected a folder.")
+    (run_dir / "samples").mkdir(parents=True, exist_ok=True)
+    checkpoint = tf.train.Checkpoint(generator=gan.generator, discriminator=gan.discriminator,
+                                     d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer,
+                                     noise_seed_state=gan.seed_generator.state.value)
+    manager = tf.train.CheckpointManager(checkpoint, run_dir / "checkpoints", max_to_keep=2)
+    history = []
+    if resume and manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        done = int(gan.g_optimizer.iterations.numpy())
+        history = [row for row in json.loads((run_dir / "history.json").read_text()) if row["step"] <= done]
+        print(f"Resuming from step {done} ({manager.latest_checkpoint}).")
+    done = history[-1]["step"] if history else 0
+    if done % log_interval:
+        raise ValueError(f"The checkpoint is at step {done}, not a multiple of log_interval={log_interval}.")
+
+    noise_file = run_dir / "fixed_noise.npy"
+    if not (resume and noise_file.exists()):
+        noise = np.random.default_rng(noise_seed).standard_normal((grid_size ** 2, gan.latent_dim))
+        np.save(noise_file, noise.astype("float32"))
+    fixed_noise = np.load(noise_file)
+
+    callback = RunCallback(run_dir, steps, log_interval, sample_interval, manager, fixed_noise, history,
+                           show_samples, print_interval)
+    if done < steps:
+        gan.fit(real_image_batches(images, batch_size * gan.d_steps, seed=noise_seed),
+                initial_epoch=done // log_interval, epochs=steps // log_interval,
+                steps_per_epoch=log_interval, callbacks=[callback], shuffle=False, verbose=0)
+    else:
+        print(f"{run_dir} already holds a finished run of {done} steps; loaded it without training.")
+    gan.generator.save(run_dir / "generator.keras")
+    gan.discriminator.save(run_dir / "discriminator.keras")
+    return history
+
+
+def _check_images(images, expected_shape) -> np.ndarray:
+    images = np.asarray(images, dtype="float32")
+    if images.ndim != 4 or tuple(images.shape[1:]) != tuple(expected_shape):
+        raise ValueError(f"Expected real images of shape (N, {', '.join(map(str, expected_shape))}), "
+                         f"got {images.shape}.")
+    if images.size and (images.min() < -1.0001 or images.max() > 1.0001):
+        raise ValueError(f"Expected pixel values in [-1, 1], got [{images.min():.3f}, {images.max():.3f}]; "
+                         f"use gan_helpers.data.load_images, which scales them.")
+    return images

@@ -1,0 +1,33 @@
+import pytest
+
+from gan_helpers import config
+
+
+def test_pick_follows_fast_mode(monkeypatch):
+    monkeypatch.setenv("GAN_FAST", "1")
+    assert config.fast_mode() and config.pick(full=100_000, fast=300) == 300
+    monkeypatch.setenv("GAN_FAST", "0")
+    assert not config.fast_mode() and config.pick(full=100_000, fast=300) == 100_000
+
+
+def test_artifacts_dir_env_override_creates_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_ARTIFACTS_DIR", str(tmp_path / "drive"))
+    path = config.artifacts_dir("01_dense_mnist_gan")
+    assert path == tmp_path / "drive" / "01_dense_mnist_gan" and path.is_dir()
+
+
+def test_artifacts_path_that_is_a_file_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "taken").write_text("not a folder")
+    monkeypatch.setenv("GAN_ARTIFACTS_DIR", str(tmp_path / "taken"))
+    with pytest.raises(ValueError, match="is a file"):
+        config.artifacts_dir("run")
+    assert (tmp_path / "taken").read_text() == "not a folder"
+
+
+def test_seed_everything_repeats_draws():
+    import keras
+
+    config.seed_everything(7)
+    first = keras.random.normal((3,)).numpy()
+    config.seed_everything(7)
+    assert (keras.random.normal((3,)).numpy() == first).all()

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from gan_helpers import models
+
+PARAMETER_COUNTS = [
+    (models.dense_generator, (28, 28, 1), 1_486_352),
+    (models.dense_discriminator, (1,), 1_460_225),
+    (models.fashion_generator, (28, 28, 1), 865_281),
+    (models.fashion_discriminator, (1,), 6_500_097),
+    (models.cifar_generator, (32, 32, 3), 1_468_803),
+    (models.cifar_discriminator, (1,), 519_425),
+]
+
+
+@pytest.mark.parametrize("build, output_shape, parameters", PARAMETER_COUNTS)
+def test_architecture_output_shape_and_parameter_count(build, output_shape, parameters):
+    model = build()
+    assert model.output_shape[1:] == output_shape
+    assert model.count_params() == parameters
+
+
+def test_generator_output_is_in_tanh_range_and_d_outputs_probabilities():
+    generator, discriminator = models.dense_generator(), models.dense_discriminator()
+    images = generator(np.random.default_rng(0).standard_normal((4, 100)).astype("float32")).numpy()
+    assert images.min() >= -1 and images.max() <= 1
+    probabilities = discriminator(images).numpy()
+    assert probabilities.shape == (4, 1) and (0 <= probabilities).all() and (probabilities <= 1).all()
+
+
+def test_dropout_rates_are_parameters():
+    no_dropout = models.dense_discriminator(dropout_rates=(0.0, 0.0))
+    assert not [layer for layer in no_dropout.layers if "dropout" in layer.name]
+    rates = [layer.rate for layer in models.dense_discriminator(dropout_rates=(0.4, 0.2)).layers
+             if "dropout" in layer.name]
+    assert rates == [0.4, 0.2]
+
+
+@pytest.mark.parametrize("build, shape", [(models.dense_generator, (28, 28)),
+                                          (models.fashion_generator, (30, 30, 1)),
+                                          (models.cifar_discriminator, (32, 32, 2))])
+def test_impossible_image_shape_is_refused(build, shape):
+    with pytest.raises(ValueError, match="Expected image_shape|divisible by"):
+        build(image_shape=shape)
+
+
+def test_bad_dropout_rate_is_refused():
+    with pytest.raises(ValueError, match=r"dropout rates in \[0, 1\)"):
+        models.dense_discriminator(dropout_rates=(1.2, 0.3))

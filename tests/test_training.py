@@ -1,0 +1,144 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from gan_helpers import training
+
+
+def _images(count=64, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (count, 8, 8, 1)).astype("float32")
+
+
+def _weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def _unchanged(before, model):
+    return all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_discriminator_step_changes_only_d(make_tiny_gan):
+    gan = make_tiny_gan()
+    g_before, d_before = _weights(gan.generator), _weights(gan.discriminator)
+    gan.discriminator_step(_images(16))
+    assert _unchanged(g_before, gan.generator)
+    assert not _unchanged(d_before, gan.discriminator)
+
+
+def test_generator_step_changes_only_g(make_tiny_gan):
+    gan = make_tiny_gan()
+    g_before, d_before = _weights(gan.generator), _weights(gan.discriminator)
+    gan.generator_step(16)
+    assert _unchanged(d_before, gan.discriminator)
+    assert not _unchanged(g_before, gan.generator)
+
+
+@pytest.mark.parametrize("ratio", [1, 3])
+def test_d_to_g_ratio_holds(make_tiny_gan, ratio):
+    gan = make_tiny_gan(d_steps=ratio)
+    gan.fit(training.real_image_batches(_images(), 8 * ratio), steps_per_epoch=5, shuffle=False, verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 5
+    assert int(gan.d_optimizer.iterations.numpy()) == 5 * ratio
+
+
+def test_label_smoothing_sets_the_real_target(make_tiny_gan):
+    """D loss = 0.5 (BCE(t, p_real) + BCE(0, p_fake)); moving t from 1 to 0.9 adds 0.05 * mean(logit p_real)."""
+    hard, smooth = make_tiny_gan(dropout_rates=(), real_label=1.0), make_tiny_gan(dropout_rates=(), real_label=0.9)
+    for source, target in ((hard.generator, smooth.generator), (hard.discriminator, smooth.discriminator)):
+        target.set_weights(source.get_weights())
+    real = _images(16)
+    p_real = hard.discriminator(real).numpy()
+    hard_loss, _ = hard.discriminator_step(real)
+    smooth_loss, _ = smooth.discriminator_step(real)
+    expected = 0.05 * np.mean(np.log(p_real / (1 - p_real)))
+    assert float(smooth_loss) - float(hard_loss) == pytest.approx(expected, abs=1e-4)
+
+
+def test_train_writes_history_samples_models_and_finite_losses(make_tiny_gan, tmp_path):
+    gan = make_tiny_gan()
+    history = _train(gan, tmp_path, steps=40)
+    assert [row["step"] for row in history] == [10, 20, 30, 40]
+    for row in history:
+        assert set(training.METRIC_NAMES) <= row.keys()
+        assert all(np.isfinite(row[k]) for k in training.METRIC_NAMES)
+        assert 0 <= row["d_acc"] <= 1 and 0 <= row["g_acc"] <= 1
+    assert json.loads((tmp_path / "history.json").read_text()) == history
+    assert sorted(p.name for p in (tmp_path / "samples").glob("*.png")) == ["step_000020.png", "step_000040.png"]
+    assert np.load(tmp_path / "samples" / "step_000040.npy").shape == (25, 8, 8, 1)
+    reloaded = keras.models.load_model(tmp_path / "generator.keras")
+    noise = np.zeros((2, 8), "float32")
+    np.testing.assert_allclose(reloaded(noise).numpy(), gan.generator(noise).numpy(), atol=1e-6)
+
+
+def test_resumed_run_continues_from_checkpointed_step(make_tiny_gan, tmp_path, capsys):
+    first = make_tiny_gan()
+    _train(first, tmp_path, steps=20)
+    saved_generator = _weights(first.generator)
+
+    fresh = make_tiny_gan()  # as after a kernel restart: new networks, same run folder
+    _train(fresh, tmp_path, steps=20)
+    assert "already holds a finished run of 20 steps" in capsys.readouterr().out
+    assert _unchanged(saved_generator, fresh.generator)
+
+    history = _train(fresh, tmp_path, steps=40)
+    assert "Resuming from step 20" in capsys.readouterr().out
+    assert [row["step"] for row in history] == [10, 20, 30, 40]
+    assert int(fresh.g_optimizer.iterations.numpy()) == 40
+    assert history[-1]["seconds"] >= history[1]["seconds"]
+
+
+def test_interrupted_checkpoint_leaves_previous_loadable(make_tiny_gan, tmp_path, capsys):
+    _train(make_tiny_gan(), tmp_path, steps=20)
+    # A save killed mid-way leaves partial files that the checkpoint index does not point to yet.
+    (tmp_path / "checkpoints" / "ckpt-30.index").write_bytes(b"partial")
+    (tmp_path / "history.json.tmp").write_text("[{")
+    resumed = make_tiny_gan()
+    _train(resumed, tmp_path, steps=20)
+    assert "already holds a finished run of 20 steps" in capsys.readouterr().out
+    assert int(resumed.g_optimizer.iterations.numpy()) == 20
+
+
+def test_resume_false_starts_over(make_tiny_gan, tmp_path):
+    _train(make_tiny_gan(), tmp_path, steps=20)
+    again = make_tiny_gan()
+    history = _train(again, tmp_path, steps=10, resume=False)
+    assert [row["step"] for row in history] == [10]
+    assert int(again.g_optimizer.iterations.numpy()) == 10
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"steps": 0}, "steps and batch_size must be positive"),
+    ({"steps": 25}, "steps must be a positive multiple of log_interval=10"),
+    ({"steps": 20, "sample_interval": 15}, "sample_interval must be a positive multiple"),
+])
+def test_bad_training_arguments(make_tiny_gan, tmp_path, options, message):
+    with pytest.raises(ValueError, match=message):
+        _train(make_tiny_gan(), tmp_path / "run", **options)
+    assert not (tmp_path / "run").exists()
+
+
+def test_bad_gan_options_and_images(make_tiny_gan, tmp_path):
+    with pytest.raises(ValueError, match="d_steps .* must be an integer >= 1"):
+        make_tiny_gan(d_steps=0)
+    with pytest.raises(ValueError, match=r"real_label must be in \(0.5, 1\]"):
+        make_tiny_gan(real_label=1.2)
+    with pytest.raises(ValueError, match=r"Expected real images of shape \(N, 8, 8, 1\)"):
+        training.train(make_tiny_gan(), np.zeros((10, 28, 28, 1), "float32"), steps=10, run_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"Expected pixel values in \[-1, 1\]"):
+        training.train(make_tiny_gan(), np.full((10, 8, 8, 1), 255.0, "float32"), steps=10, run_dir=tmp_path)
+
+
+def test_run_dir_that_is_a_file_is_refused(make_tiny_gan, tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    with pytest.raises(ValueError, match="is a file; expected a folder"):
+        _train(make_tiny_gan(), target, steps=10)
+    assert target.read_text() == "keep me"
+
+
+def _train(gan, run_dir, steps, **options):
+    options = {"batch_size": 8, "log_interval": 10, "sample_interval": 10 if steps % 20 else 20,
+               "show_samples": False, **options}
+    return training.train(gan, _images(), steps=steps, run_dir=run_dir, **options)
