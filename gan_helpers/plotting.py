@@ -149,3 +149,36 @@ def progress_gif(run_dir: str | Path, path: str | Path | None = None, seconds_pe
     path = Path(path or Path(run_dir) / "progress.gif")
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(seconds_per_frame * 1000), loop=0)
     return path
+
+
+def class_histogram(shares: Mapping[str, np.ndarray], class_names: Sequence[str] | None = None,
+                    title: str = "Predicted class of each image") -> plt.Figure:
+    """Grouped bars: share of images (0-1) per predicted class, one colour per named image set."""
+    figure, axis = plt.subplots(figsize=(8, 3.5))
+    count = len(next(iter(shares.values())))
+    width = 0.8 / len(shares)
+    for i, (name, values) in enumerate(shares.items()):
+        axis.bar(np.arange(count) + (i - (len(shares) - 1) / 2) * width, values, width, label=name)
+    axis.axhline(0.05, color="gray", linestyle=":", linewidth=1, label="5 % line")
+    axis.set_xticks(np.arange(count), class_names or [str(c) for c in range(count)])
+    axis.set_xlabel("predicted class")
+    axis.set_ylabel("share of images")
+    axis.set_title(title)
+    axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def confidence_histogram(probabilities: Mapping[str, np.ndarray],
+                         title: str = "Classifier confidence (max probability)") -> plt.Figure:
+    """Overlaid histograms of each image's highest class probability, one per named set (N, K)."""
+    figure, axis = plt.subplots(figsize=(8, 3.5))
+    bins = np.linspace(0, 1, 41)
+    for name, p in probabilities.items():
+        axis.hist(np.asarray(p).max(axis=1), bins=bins, alpha=0.5, label=name, density=True)
+    axis.set_xlabel("max class probability")
+    axis.set_ylabel("density")
+    axis.set_title(title)
+    axis.legend()
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,212 @@
+"""Judge generated images with a pre-trained classifier: predictions, metrics, and the classifiers themselves.
+
+The shipped classifiers (``assets/<dataset>_classifier.h5``) take images (N, H, W, C) float32 in
+[-1, 1] -- the generators' output range -- and return softmax probabilities (N, 10). Their layer named
+"features" is the penultimate representation used for the Frechet distance.
+
+Metrics (arrays in, numbers out), with what real data scores:
+- ``classifier_score``: exp(E_x KL(p(y|x) || p(y))), Inception Score with our classifier; 1 to 10,
+  real MNIST test images score about 9.8.
+- ``frechet_distance``: between Gaussians fitted to two sets of features; 0 for identical sets, real MNIST
+  train against test scores about 2 (in the units of our classifier's features).
+- ``class_coverage``: predicted-class histogram, classes with >= 5 % of samples, smallest share.
+- ``mean_confidence``: mean max-probability.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+FEATURE_LAYER = "features"
+
+
+def classifier_path(dataset: str = "mnist") -> Path:
+    """The shipped classifier for ``dataset``: assets/<dataset>_classifier.h5."""
+    return ASSETS_DIR / f"{dataset}_classifier.h5"
+
+
+def load_classifier(path: str | Path | None = None):
+    """Load a classifier (default: the shipped MNIST one) with plain ``keras.models.load_model``.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file is not a readable Keras model.
+    """
+    import keras
+
+    path = Path(path) if path is not None else classifier_path("mnist")
+    if not path.is_file():
+        raise FileNotFoundError(f"No classifier at {path}; expected a Keras .h5 or .keras file "
+                                f"(train one with: python scripts/train_classifier.py mnist).")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as error:
+        raise ValueError(f"{path} is not a readable Keras model file ({error.__class__.__name__}: {error}).") from error
+
+
+def prepare_images(images: np.ndarray, image_shape: Sequence[int]) -> np.ndarray:
+    """Check and shape images for a classifier: (N, H, W, C) or flat (N, H*W*C), values in [-1, 1].
+
+    Raises:
+        ValueError: wrong shape, or values outside [-1, 1] (e.g. 0-255 pixels).
+    """
+    images = np.asarray(images, dtype="float32")
+    image_shape = tuple(int(d) for d in image_shape)
+    if images.ndim == 2 and images.shape[1] == int(np.prod(image_shape)):
+        images = images.reshape((-1, *image_shape))
+    if images.ndim == 3 and image_shape[-1] == 1 and images.shape[1:] == image_shape[:2]:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[1:] != image_shape:
+        raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}) or "
+                         f"(N, {int(np.prod(image_shape))}), got {images.shape}.")
+    if images.size and (images.min() < -1.001 or images.max() > 1.001):
+        raise ValueError(f"Expected pixel values in [-1, 1] (generator output), got "
+                         f"[{images.min():.3g}, {images.max():.3g}]; scale 0-255 pixels with x / 127.5 - 1.")
+    return images
+
+
+def classify(classifier, images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted labels (N,) int and probabilities (N, classes) for images in [-1, 1]."""
+    images = prepare_images(images, classifier.input_shape[1:])
+    probabilities = classifier.predict(images, batch_size=batch_size, verbose=0)
+    return probabilities.argmax(axis=1), probabilities
+
+
+def features(classifier, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """The classifier's penultimate ("features") activations (N, F) for images in [-1, 1]."""
+    import keras
+
+    extractor = keras.Model(classifier.inputs, classifier.get_layer(FEATURE_LAYER).output)
+    return extractor.predict(prepare_images(images, classifier.input_shape[1:]), batch_size=batch_size, verbose=0)
+
+
+def accuracy(predicted: Sequence[int], labels: Sequence[int]) -> float:
+    """Share of predictions equal to the labels, in [0, 1]."""
+    predicted, labels = np.asarray(predicted), np.asarray(labels)
+    if predicted.shape != labels.shape or predicted.ndim != 1:
+        raise ValueError(f"Expected two equal-length 1-D label arrays, got {predicted.shape} and {labels.shape}.")
+    return float(np.mean(predicted == labels))
+
+
+def classifier_score(probabilities: np.ndarray, eps: float = 1e-12) -> float:
+    """exp(E_x KL(p(y|x) || p(y))) for probabilities (N, K): 1 (one class or no confidence) to K."""
+    p = np.asarray(probabilities, dtype="float64")
+    if p.ndim != 2 or np.any(p < 0) or not np.allclose(p.sum(axis=1), 1, atol=1e-3):
+        raise ValueError(f"Expected class probabilities (N, K) with rows summing to 1, got shape {p.shape}.")
+    marginal = p.mean(axis=0, keepdims=True)
+    kl = np.sum(p * (np.log(p + eps) - np.log(marginal + eps)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets (N, F) and (M, F); 0 when equal.
+
+    d = |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)), with the trace of the root taken from the
+    eigenvalues of the symmetric S_a^(1/2) S_b S_a^(1/2).
+    """
+    a, b = np.asarray(features_a, dtype="float64"), np.asarray(features_b, dtype="float64")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise ValueError(f"Expected two feature arrays (N, F) with the same F and N >= 2, got {a.shape}, {b.shape}.")
+    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root_a = _psd_sqrt(cov_a)
+    cross_trace = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum()
+    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * cross_trace)
+
+
+def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def class_coverage(predicted: Sequence[int], num_classes: int = 10, threshold: float = 0.05) -> dict:
+    """Histogram of predicted classes: {"shares": (K,) in [0, 1], "covered": classes with >= threshold,
+    "smallest_share": the rarest class's share}. Few covered classes means mode collapse."""
+    predicted = np.asarray(predicted)
+    if predicted.ndim != 1 or not len(predicted) or predicted.min() < 0 or predicted.max() >= num_classes:
+        raise ValueError(f"Expected a non-empty 1-D array of class indices 0-{num_classes - 1}.")
+    shares = np.bincount(predicted, minlength=num_classes) / len(predicted)
+    return {"shares": shares, "covered": int(np.sum(shares >= threshold)), "smallest_share": float(shares.min())}
+
+
+def mean_confidence(probabilities: np.ndarray) -> float:
+    """Mean of each image's highest class probability, in [1/K, 1]."""
+    return float(np.asarray(probabilities).max(axis=1).mean())
+
+
+def check_hand_labels(labels: Sequence[int], count: int, num_classes: int = 10) -> np.ndarray:
+    """Validate hand labels: exactly ``count`` integers in 0..num_classes-1."""
+    values = list(labels)
+    if len(values) != count:
+        raise ValueError(f"Expected {count} hand labels, one per image, got {len(values)}.")
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < num_classes
+               for v in values):
+        raise ValueError(f"Hand labels must be digits 0-{num_classes - 1}, got {values}.")
+    return np.asarray(values, dtype="int64")
+
+
+def evaluate(classifier, images: np.ndarray, reference_features: np.ndarray,
+             intended_class: int | None = None) -> dict:
+    """All metrics for one image set (N, H, W, C) in [-1, 1] against real test features (M, F).
+
+    Returns a dict with classifier_score, frechet_distance, covered, smallest_share, confidence, shares,
+    predicted, probabilities, and class_accuracy when ``intended_class`` is given.
+    """
+    predicted, probabilities = classify(classifier, images)
+    coverage = class_coverage(predicted, probabilities.shape[1])
+    result = {"classifier_score": classifier_score(probabilities),
+              "frechet_distance": frechet_distance(features(classifier, images), reference_features),
+              "covered": coverage["covered"], "smallest_share": coverage["smallest_share"],
+              "confidence": mean_confidence(probabilities), "shares": coverage["shares"],
+              "predicted": predicted, "probabilities": probabilities}
+    if intended_class is not None:
+        result["class_accuracy"] = float(np.mean(predicted == intended_class))
+    return result
+
+
+def _cell(value) -> str:
+    if value is None:
+        return f"{'':>13}"
+    return f"{value:>13d}" if isinstance(value, (int, np.integer)) else f"{value:>13.3f}"
+
+
+TABLE_COLUMNS = {"class_accuracy": "class acc", "classifier_score": "CS", "frechet_distance": "FCD",
+                 "covered": "classes>=5%", "smallest_share": "min share", "confidence": "confidence"}
+
+
+def format_table(rows: Mapping[str, Mapping[str, float]]) -> str:
+    """A plain-text table of metrics, one row per named image set (e.g. generated vs real reference)."""
+    columns = [c for c in TABLE_COLUMNS if any(c in r for r in rows.values())]
+    width = max(12, *(len(n) for n in rows))
+    lines = [f"{'':<{width}}" + "".join(f"{TABLE_COLUMNS[c]:>13}" for c in columns)]
+    for name, row in rows.items():
+        cells = "".join(_cell(row.get(c)) for c in columns)
+        lines.append(f"{name:<{width}}{cells}")
+    return "\n".join(lines)
+
+
+def compare_with_real(classifier, generated: Mapping[str, np.ndarray], real_test: np.ndarray,
+                      real_reference: np.ndarray, intended_class: int | None = None) -> dict[str, dict]:
+    """Evaluate named generated sets and, as the ceiling, real reference images (e.g. a training
+    sample), each against the features of ``real_test``. All images (N, H, W, C) in [-1, 1].
+
+    Returns {name: metrics} with the real reference last, under "real (reference)".
+    """
+    test_features = features(classifier, real_test)
+    rows = {name: evaluate(classifier, images, test_features, intended_class) for name, images in generated.items()}
+    rows["real (reference)"] = evaluate(classifier, real_reference, test_features, intended_class)
+    return rows
+
+
+def describe_coverage(metrics: Mapping[str, float], threshold: float = 0.05) -> str:
+    """One sentence on mode collapse from ``evaluate``'s result."""
+    classes = len(metrics["shares"])
+    top = np.argsort(metrics["shares"])[::-1][:3]
+    shares = ", ".join(f"{c}: {metrics['shares'][c]:.0%}" for c in top)
+    verdict = "varied" if metrics["covered"] == classes else "MODE COLLAPSE" if metrics["covered"] <= classes // 2 \
+        else "partly collapsed"
+    return (f"{verdict}: {metrics['covered']} of {classes} classes have >= {threshold:.0%} of the samples "
+            f"(largest: {shares}; smallest share {metrics['smallest_share']:.1%})")

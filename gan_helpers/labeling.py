@@ -1,0 +1,81 @@
+"""Hand-label generated images inline, with core ipywidgets only (so it works in Jupyter and Colab).
+
+The widget shows each image with a digit selector. Its "Show HAND_LABELS" button prints a line such as
+``HAND_LABELS = [7, 1, 4, ...]`` to paste into the notebook's editable list, so the labels survive in
+the saved notebook and runs without a person (CI) never invent labels.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+
+from . import assessment, plotting
+
+UNLABELLED = "?"
+
+
+def image_png(image: np.ndarray, scale: int = 3) -> bytes:
+    """PNG bytes of one image (H, W, C) in [-1, 1], enlarged ``scale`` times."""
+    from PIL import Image
+
+    pixels = (plotting.to_display_range(image[None])[0] * 255).round().astype("uint8")
+    picture = Image.fromarray(pixels)
+    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class LabelSheet:
+    """A grid of images (N, H, W, C) in [-1, 1], each with a 0-9 selector; ``.widget`` displays it.
+
+    ``labels()`` returns the chosen digits (None where unset); ``as_code()`` the HAND_LABELS line.
+    """
+
+    def __init__(self, images: np.ndarray, initial: Sequence[int] | None = None, columns: int = 5):
+        import ipywidgets as widgets
+
+        images = np.asarray(images)
+        if initial:
+            initial = list(assessment.check_hand_labels(initial, len(images)))
+        options = [UNLABELLED] + [str(d) for d in range(10)]
+        self.selectors = [widgets.Dropdown(options=options, value=str(initial[i]) if initial else UNLABELLED,
+                                           description=f"#{i}", layout=widgets.Layout(width="110px"))
+                          for i in range(len(images))]
+        cells = [widgets.VBox([widgets.Image(value=image_png(image), format="png"), selector])
+                 for image, selector in zip(images, self.selectors)]
+        self.output = widgets.Output()
+        button = widgets.Button(description="Show HAND_LABELS", icon="clipboard")
+        button.on_click(self._print_code)
+        grid = widgets.GridBox(cells, layout=widgets.Layout(grid_template_columns=f"repeat({columns}, 120px)"))
+        self.widget = widgets.VBox([grid, button, self.output])
+
+    def labels(self) -> list[int | None]:
+        return [None if s.value == UNLABELLED else int(s.value) for s in self.selectors]
+
+    def as_code(self) -> str:
+        labels = self.labels()
+        if None in labels:
+            missing = [i for i, label in enumerate(labels) if label is None]
+            return f"# still unlabelled: images {missing}"
+        return f"HAND_LABELS = {labels}"
+
+    def _print_code(self, _button=None):
+        self.output.clear_output()
+        with self.output:
+            print(self.as_code())
+
+
+def resolve_hand_labels(hand_labels: Sequence[int], count: int) -> np.ndarray | None:
+    """The validated labels (count,) int, or None (with a message) when none were given.
+
+    Raises:
+        ValueError: labels given, but not exactly ``count`` digits 0-9.
+    """
+    if not hand_labels:
+        print("No hand labels were given (HAND_LABELS is empty), so the hand-label accuracy is skipped. "
+              "Label the images with the widget above and paste its HAND_LABELS line to include it.")
+        return None
+    return assessment.check_hand_labels(hand_labels, count)

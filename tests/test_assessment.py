@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from gan_helpers import assessment
+
+
+def test_even_one_hot_predictions_score_ten():
+    probabilities = np.eye(10)[np.arange(1000) % 10]
+    assert assessment.classifier_score(probabilities) == pytest.approx(10.0, rel=1e-6)
+
+
+def test_constant_prediction_scores_one():
+    probabilities = np.tile(np.eye(10)[3], (500, 1))
+    assert assessment.classifier_score(probabilities) == pytest.approx(1.0, abs=1e-6)
+    uncertain = np.full((500, 10), 0.1)
+    assert assessment.classifier_score(uncertain) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_frechet_distance_of_a_set_with_itself_is_zero_and_grows_with_shift():
+    features = np.random.default_rng(0).standard_normal((2000, 16))
+    assert assessment.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-6)
+    # Same covariance, means 2 apart in every one of 16 dimensions: distance = 16 * 2^2 = 64.
+    assert assessment.frechet_distance(features, features + 2.0) == pytest.approx(64.0, rel=1e-6)
+
+
+def test_frechet_distance_matches_closed_form_for_scaled_gaussians():
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((50_000, 4)), 3 * rng.standard_normal((50_000, 4))
+    # Isotropic covariances I and 9I: tr(I + 9I - 2*3I) = 4 * 4 = 16.
+    assert assessment.frechet_distance(a, b) == pytest.approx(16.0, rel=0.03)
+
+
+def test_class_coverage_flags_collapse():
+    collapsed = assessment.class_coverage(np.array([1] * 90 + [7] * 8 + list(range(2))))
+    assert collapsed["covered"] == 2 and collapsed["smallest_share"] == 0.0
+    assert collapsed["shares"][1] == pytest.approx(0.91)
+    assert "MODE COLLAPSE" in assessment.describe_coverage(collapsed)
+    even = assessment.class_coverage(np.arange(100) % 10)
+    assert even["covered"] == 10 and even["smallest_share"] == pytest.approx(0.1)
+    assert assessment.describe_coverage(even).startswith("varied")
+
+
+def test_accuracy_and_confidence():
+    assert assessment.accuracy([1, 2, 3, 4], [1, 2, 0, 4]) == 0.75
+    assert assessment.mean_confidence(np.array([[0.9, 0.1], [0.4, 0.6]])) == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.zeros((5, 32, 32, 3)), r"Expected images of shape \(N, 28, 28, 1\)"),
+    (np.full((5, 28, 28, 1), 255.0), r"Expected pixel values in \[-1, 1\]"),
+])
+def test_prepare_images_rejects_wrong_shape_or_range(images, message):
+    with pytest.raises(ValueError, match=message):
+        assessment.prepare_images(images, (28, 28, 1))
+
+
+def test_prepare_images_accepts_flat_batches():
+    assert assessment.prepare_images(np.zeros((3, 784)), (28, 28, 1)).shape == (3, 28, 28, 1)
+
+
+def test_missing_and_corrupt_classifier_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No classifier at"):
+        assessment.load_classifier(tmp_path / "absent.h5")
+    corrupt = tmp_path / "corrupt.h5"
+    corrupt.write_bytes(b"this is not an HDF5 file")
+    with pytest.raises(ValueError, match="is not a readable Keras model file"):
+        assessment.load_classifier(corrupt)
+
+
+def test_shipped_classifier_is_accurate_on_real_test_set(needs_local_data):
+    from gan_helpers import data
+
+    classifier = assessment.load_classifier()
+    x_test, y_test = data.load_images("mnist", split="test", return_labels=True)
+    predicted, probabilities = assessment.classify(classifier, x_test)
+    assert assessment.accuracy(predicted, y_test) >= 0.99
+    assert assessment.classifier_score(probabilities) >= 9.5
+    assert assessment.features(classifier, x_test[:5]).shape == (5, 128)
+
+
+def test_shipped_classifier_loads_without_custom_objects():
+    import keras
+
+    model = keras.models.load_model(assessment.classifier_path("mnist"), compile=False)
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    assert assessment.classifier_path("mnist").stat().st_size < 8 * 2 ** 20

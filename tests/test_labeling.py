@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from gan_helpers import labeling
+
+
+def _images(count=4):
+    return np.linspace(-1, 1, count * 28 * 28).reshape(count, 28, 28, 1).astype("float32")
+
+
+def test_sheet_collects_selected_digits_and_prints_code():
+    sheet = labeling.LabelSheet(_images())
+    assert sheet.labels() == [None] * 4
+    assert sheet.as_code() == "# still unlabelled: images [0, 1, 2, 3]"
+    for selector, digit in zip(sheet.selectors, "7104"):
+        selector.value = digit
+    assert sheet.labels() == [7, 1, 0, 4]
+    assert sheet.as_code() == "HAND_LABELS = [7, 1, 0, 4]"
+
+
+def test_sheet_starts_from_existing_labels_and_shows_png_images():
+    sheet = labeling.LabelSheet(_images(), initial=[3, 3, 2, 9])
+    assert sheet.labels() == [3, 3, 2, 9]
+    assert labeling.image_png(_images(1)[0]).startswith(b"\x89PNG")
+
+
+def test_no_labels_means_skip_not_invent(capsys):
+    assert labeling.resolve_hand_labels([], 10) is None
+    assert "skipped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("labels, message", [([1, 2, 3], "Expected 10 hand labels"),
+                                             ([1] * 9 + [10], "digits 0-9"),
+                                             (["7"] * 10, "digits 0-9")])
+def test_bad_hand_labels(labels, message):
+    with pytest.raises(ValueError, match=message):
+        labeling.resolve_hand_labels(labels, 10)

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from gan_helpers import plotting
+
+
+def test_display_range_maps_generator_range_to_unit_interval():
+    images = np.array([-1.0, 0.0, 1.0, 3.0]).reshape(1, 2, 2, 1)
+    np.testing.assert_allclose(plotting.to_display_range(images)[0].ravel(), [0.0, 0.5, 1.0, 1.0])
+
+
+def test_grid_and_curves_have_titles_and_labelled_axes():
+    grid = plotting.image_grid(np.zeros((25, 28, 28, 1)), title="step 10")
+    assert len(grid.axes) == 25 and grid._suptitle.get_text() == "step 10"
+    history = [{"step": s, "d_loss": 0.6, "g_loss": 0.9, "d_acc": 0.5, "g_acc": 0.3} for s in (100, 200)]
+    for figure in (plotting.plot_losses(history), plotting.plot_accuracies({"a": history, "b": history})):
+        axis = figure.axes[0]
+        assert axis.get_xlabel().startswith("training step") and axis.get_ylabel()
+        assert len(axis.get_lines()) in (2, 4)
+
+
+def test_noise_needs_square_length():
+    assert len(plotting.noise_as_images(np.zeros((10, 100))).axes) == 10
+    with pytest.raises(ValueError, match="perfect square"):
+        plotting.noise_as_images(np.zeros((10, 99)))
+
+
+def test_progress_gif_has_one_frame_per_grid(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "samples").mkdir()
+    for step in (100, 200, 300):
+        np.save(tmp_path / "samples" / f"step_{step:06d}.npy", np.full((4, 8, 8, 1), step / 300 * 2 - 1))
+    with Image.open(plotting.progress_gif(tmp_path)) as gif:
+        assert gif.n_frames == 3
+    with pytest.raises(FileNotFoundError):
+        plotting.progress_gif(tmp_path / "empty")
