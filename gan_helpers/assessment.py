@@ -188,17 +188,29 @@ def format_table(rows: Mapping[str, Mapping[str, float]]) -> str:
     return "\n".join(lines)
 
 
+class Judge:
+    """Scores image sets against one real test set, whose classifier features are computed once.
+
+    ``judge(images)`` returns ``evaluate``'s metrics; ``judge.reference`` holds the same metrics for the
+    real reference images (e.g. a training sample), the ceiling a perfect generator would reach.
+    """
+
+    def __init__(self, classifier, real_test: np.ndarray, real_reference: np.ndarray,
+                 intended_class: int | None = None):
+        self.classifier, self.intended_class = classifier, intended_class
+        self.test_features = features(classifier, real_test)
+        self.reference = self(real_reference)
+
+    def __call__(self, images: np.ndarray) -> dict:
+        return evaluate(self.classifier, images, self.test_features, self.intended_class)
+
+
 def compare_with_real(classifier, generated: Mapping[str, np.ndarray], real_test: np.ndarray,
                       real_reference: np.ndarray, intended_class: int | None = None) -> dict[str, dict]:
-    """Evaluate named generated sets and, as the ceiling, real reference images (e.g. a training
-    sample), each against the features of ``real_test``. All images (N, H, W, C) in [-1, 1].
-
-    Returns {name: metrics} with the real reference last, under "real (reference)".
-    """
-    test_features = features(classifier, real_test)
-    rows = {name: evaluate(classifier, images, test_features, intended_class) for name, images in generated.items()}
-    rows["real (reference)"] = evaluate(classifier, real_reference, test_features, intended_class)
-    return rows
+    """Evaluate named generated sets and the real reference images, each against ``real_test``.
+    All images (N, H, W, C) in [-1, 1]. Returns {name: metrics}, the reference last as "real (reference)"."""
+    judge = Judge(classifier, real_test, real_reference, intended_class)
+    return {**{name: judge(images) for name, images in generated.items()}, "real (reference)": judge.reference}
 
 
 def describe_coverage(metrics: Mapping[str, float], threshold: float = 0.05) -> str:

@@ -5,8 +5,9 @@ from pathlib import Path
 from typing import Sequence
 
 import keras
+import numpy as np
 
-from . import data, models, sampling, training
+from . import assessment, data, models, plotting, sampling, training
 
 # The settings notebook 01 found to train legible, varied digits (run B): one-sided label smoothing and
 # the generator's Adam matched to D's. The assignment's literal settings are real_label=1.0,
@@ -40,3 +41,18 @@ def dense_mnist_generator(run_dir: str | Path, fallback_dir: str | Path, fallbac
     training.train(gan, data.load_images("mnist"), steps=fallback_steps, run_dir=fallback_dir,
                    sample_interval=fallback_steps, show_samples=False)
     return gan.generator
+
+
+def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Path, judge: assessment.Judge,
+                     eval_samples: int, sample_interval: int, batch_size: int = 128, seed: int = 0,
+                     show_samples: bool = False) -> dict:
+    """Train (or resume, or reload) one configuration and judge its final generator.
+
+    Returns {"history": per-100-step rows, "grids": {step: (25, H, W, C) images in [-1, 1]},
+    "metrics": the judge's metrics on ``eval_samples`` images, "seconds": training wall time}.
+    """
+    history = training.train(gan, images, steps=steps, run_dir=run_dir, batch_size=batch_size,
+                             sample_interval=sample_interval, show_samples=show_samples)
+    grids = {int(path.stem.split("_")[1]): np.load(path) for path in plotting.sample_grid_files(run_dir)}
+    metrics = judge(sampling.sample(gan.generator, eval_samples, seed=seed))
+    return {"history": history, "grids": grids, "metrics": metrics, "seconds": history[-1]["seconds"]}

@@ -1,0 +1,137 @@
+"""Training speed of the dense MNIST GAN: the classic Keras loop against the gan_helpers trainer.
+
+Run: python benchmarks/train_speed.py [--steps 200] [--repeats 3]
+
+(a) classic: the assignment's listing made correct for Keras 3 -- a stacked GAN model, two
+    train_on_batch calls and one generator.predict per step, D.trainable switched before every call.
+(b) trainer: gan_helpers.training.GAN with fit(), as the notebooks use it.
+Both use the assignment's dense G and D, batch 128, after a warm-up. Prints steps/s (median of the
+repeats), the ratio (b)/(a), FLOPs per step (benchmarks/flops.py) and the share of this machine's fp32
+matmul throughput, measured in the same run. Also the lab DCGANs of notebooks 05 and 06 (trainer only).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from flops import gan_step_flops  # noqa: E402
+from gan_helpers import config, models, training  # noqa: E402
+
+BATCH = 128
+
+
+def matmul_gflops(size: int = 2048, repeats: int = 20) -> float:
+    """Measured fp32 matmul throughput (GFLOP/s): median of 3 timings of ``repeats`` products."""
+    a, b = tf.random.normal((size, size)), tf.random.normal((size, size))
+    product = tf.function(lambda: tf.matmul(a, b))
+    product().numpy()
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(repeats):
+            result = product()
+        result.numpy()
+        timings.append(time.perf_counter() - started)
+    return 2 * size ** 3 * repeats / statistics.median(timings) / 1e9
+
+
+def classic_steps_per_second(images: np.ndarray, steps: int, repeats: int) -> list[float]:
+    """The assignment's loop: D.train_on_batch on real and fake, combined.train_on_batch, G.predict."""
+    generator, discriminator = models.dense_generator(), models.dense_discriminator()
+    discriminator.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), loss="binary_crossentropy",
+                          metrics=["accuracy"])
+    discriminator.trainable = False
+    noise_in = keras.Input((100,))
+    combined = keras.Model(noise_in, discriminator(generator(noise_in)))
+    combined.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    real_labels, fake_labels = np.ones((BATCH, 1)), np.zeros((BATCH, 1))
+
+    def step():
+        real = images[rng.integers(0, len(images), BATCH)]
+        fake = generator.predict(rng.standard_normal((BATCH, 100)), verbose=0)
+        discriminator.trainable = True
+        discriminator.train_on_batch(real, real_labels)
+        discriminator.train_on_batch(fake, fake_labels)
+        discriminator.trainable = False
+        combined.train_on_batch(rng.standard_normal((BATCH, 100)), real_labels)
+
+    for _ in range(20):
+        step()
+    d_before = [w.copy() for w in discriminator.get_weights()]
+    combined.train_on_batch(rng.standard_normal((BATCH, 100)), real_labels)
+    assert all(np.array_equal(a, b) for a, b in zip(d_before, discriminator.get_weights())), \
+        "the classic loop's GAN update changed D: it is not a fair (correct) baseline"
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(steps):
+            step()
+        rates.append(steps / (time.perf_counter() - started))
+    return rates
+
+
+def trainer_steps_per_second(gan: training.GAN, images: np.ndarray, steps: int, repeats: int) -> list[float]:
+    batches = training.real_image_batches(images, BATCH * gan.d_steps)
+    gan.fit(batches, steps_per_epoch=50, shuffle=False, verbose=0)
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        gan.fit(batches, steps_per_epoch=steps, shuffle=False, verbose=0)
+        rates.append(steps / (time.perf_counter() - started))
+    return rates
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=200, help="timed steps per repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    config.seed_everything(0)
+    rng = np.random.default_rng(0)
+    mnist_like = rng.uniform(-1, 1, (10_000, 28, 28, 1)).astype("float32")
+
+    peak = matmul_gflops()
+    print(f"fp32 matmul throughput (2048x2048, TensorFlow): {peak:.0f} GFLOP/s")
+    classic = classic_steps_per_second(mnist_like, args.steps, args.repeats)
+    dense = training.GAN(models.dense_generator(), models.dense_discriminator())
+    dense.compile()
+    fused = trainer_steps_per_second(dense, mnist_like, args.steps, args.repeats)
+    flops = gan_step_flops(dense.generator, dense.discriminator, BATCH)
+    a, b = statistics.median(classic), statistics.median(fused)
+    print(f"\ndense MNIST GAN, batch {BATCH}, {flops / 1e9:.2f} GFLOP per step")
+    print(f"{'':<26}{'steps/s (median)':>18}{'runs':>26}{'GFLOP/s':>10}{'of peak':>9}")
+    for name, rates in (("(a) classic loop", classic), ("(b) gan_helpers trainer", fused)):
+        median = statistics.median(rates)
+        print(f"{name:<26}{median:>18.2f}{' '.join(f'{r:.2f}' for r in rates):>26}"
+              f"{median * flops / 1e9:>10.1f}{median * flops / 1e9 / peak:>9.0%}")
+    print(f"ratio (b)/(a): {b / a:.2f}")
+
+    print("\nlab DCGANs, gan_helpers trainer")
+    for name, build_g, build_d, shape in (
+            ("Fashion-MNIST (05)", models.fashion_generator, models.fashion_discriminator, (28, 28, 1)),
+            ("CIFAR-10 (06)", models.cifar_generator, models.cifar_discriminator, (32, 32, 3))):
+        gan = training.GAN(build_g(), build_d())
+        gan.compile()
+        images = rng.uniform(-1, 1, (5_000, *shape)).astype("float32")
+        rates = trainer_steps_per_second(gan, images, max(args.steps // 4, 20), args.repeats)
+        flops = gan_step_flops(gan.generator, gan.discriminator, BATCH)
+        median = statistics.median(rates)
+        print(f"{name:<26}{median:>8.2f} steps/s  {flops / 1e9:.2f} GFLOP/step  "
+              f"{median * flops / 1e9:.1f} GFLOP/s = {median * flops / 1e9 / peak:.0%} of peak")
+
+
+if __name__ == "__main__":
+    main()
