@@ -4,7 +4,8 @@ Run: python benchmarks/train_speed.py [--steps 200] [--repeats 3]
 
 (a) classic: the assignment's listing made correct for Keras 3 -- a stacked GAN model, two
     train_on_batch calls and one generator.predict per step, D.trainable switched before every call.
-(b) trainer: gan_helpers.training.GAN with fit(), as the notebooks use it.
+(b) trainer: gan_helpers.training.GAN with fit(), as the notebooks use it; also with mixed precision
+    (config.use_mixed_precision: bf16 on CPU, fp16 on GPU).
 Both use the assignment's dense G and D, batch 128, after a warm-up. Prints steps/s (median of the
 repeats), the ratio (b)/(a), FLOPs per step (benchmarks/flops.py) and the share of this machine's fp32
 matmul throughput, measured in the same run. Also the lab DCGANs of notebooks 05 and 06 (trainer only).
@@ -110,14 +111,20 @@ def main():
     dense.compile()
     fused = trainer_steps_per_second(dense, mnist_like, args.steps, args.repeats)
     flops = gan_step_flops(dense.generator, dense.discriminator, BATCH)
+    policy = config.use_mixed_precision(True)
+    mixed_gan = training.GAN(models.dense_generator(), models.dense_discriminator())
+    mixed_gan.compile()
+    mixed = trainer_steps_per_second(mixed_gan, mnist_like, args.steps, args.repeats)
+    config.use_mixed_precision(False)
     a, b = statistics.median(classic), statistics.median(fused)
     print(f"\ndense MNIST GAN, batch {BATCH}, {flops / 1e9:.2f} GFLOP per step")
     print(f"{'':<26}{'steps/s (median)':>18}{'runs':>26}{'GFLOP/s':>10}{'of peak':>9}")
-    for name, rates in (("(a) classic loop", classic), ("(b) gan_helpers trainer", fused)):
+    for name, rates in (("(a) classic loop", classic), ("(b) gan_helpers trainer", fused),
+                        (f"(b) with {policy}", mixed)):
         median = statistics.median(rates)
         print(f"{name:<26}{median:>18.2f}{' '.join(f'{r:.2f}' for r in rates):>26}"
               f"{median * flops / 1e9:>10.1f}{median * flops / 1e9 / peak:>9.0%}")
-    print(f"ratio (b)/(a): {b / a:.2f}")
+    print(f"ratio (b)/(a): {b / a:.2f}; {policy} against float32: {statistics.median(mixed) / b:.2f}")
 
     print("\nlab DCGANs, gan_helpers trainer")
     for name, build_g, build_d, shape in (

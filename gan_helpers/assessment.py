@@ -6,9 +6,10 @@ The shipped classifiers (``assets/<dataset>_classifier.h5``) take images (N, H, 
 
 Metrics (arrays in, numbers out), with what real data scores:
 - ``classifier_score``: exp(E_x KL(p(y|x) || p(y))), Inception Score with our classifier; 1 to 10,
-  real MNIST test images score about 9.8.
-- ``frechet_distance``: between Gaussians fitted to two sets of features; 0 for identical sets, real MNIST
-  train against test scores about 2 (in the units of our classifier's features).
+  10,000 real MNIST training images score 9.81 with the shipped classifier.
+- ``frechet_distance``: between Gaussians fitted to two sets of features; 0 for identical sets. 10,000
+  real MNIST training images against the 10,000 test images score 0.67 with the shipped classifier's
+  128 features (1,000 against 1,000: 6.9, since the estimate is biased upward for small N).
 - ``class_coverage``: predicted-class histogram, classes with >= 5 % of samples, smallest share.
 - ``mean_confidence``: mean max-probability.
 """
@@ -70,8 +71,7 @@ def prepare_images(images: np.ndarray, image_shape: Sequence[int]) -> np.ndarray
 
 def classify(classifier, images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Predicted labels (N,) int and probabilities (N, classes) for images in [-1, 1]."""
-    images = prepare_images(images, classifier.input_shape[1:])
-    probabilities = classifier.predict(images, batch_size=batch_size, verbose=0)
+    probabilities = _in_batches(classifier, prepare_images(images, classifier.input_shape[1:]), batch_size)
     return probabilities.argmax(axis=1), probabilities
 
 
@@ -79,8 +79,14 @@ def features(classifier, images: np.ndarray, batch_size: int = 1000) -> np.ndarr
     """The classifier's penultimate ("features") activations (N, F) for images in [-1, 1]."""
     import keras
 
-    extractor = keras.Model(classifier.inputs, classifier.get_layer(FEATURE_LAYER).output)
-    return extractor.predict(prepare_images(images, classifier.input_shape[1:]), batch_size=batch_size, verbose=0)
+    extractor = keras.Model(classifier.input, classifier.get_layer(FEATURE_LAYER).output)
+    return _in_batches(extractor, prepare_images(images, classifier.input_shape[1:]), batch_size)
+
+
+def _in_batches(model, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """``model(x, training=False)`` batch by batch: no per-call tracing, unlike ``predict`` on new sizes."""
+    return np.concatenate([np.asarray(model(images[i:i + batch_size], training=False))
+                           for i in range(0, len(images), batch_size)])
 
 
 def accuracy(predicted: Sequence[int], labels: Sequence[int]) -> float:

@@ -62,3 +62,19 @@ def artifacts_dir(*parts: str) -> Path:
             )
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def use_mixed_precision(enabled: bool = True) -> str:
+    """Switch Keras' global dtype policy; call it before building the networks.
+
+    Enabled: "mixed_float16" with a GPU, else "mixed_bfloat16" (CPU). Disabled: "float32" (the default).
+    Returns the policy name. ``training.GAN`` adds loss scaling for float16 by itself.
+    """
+    import keras
+    import tensorflow as tf
+
+    policy = "float32"
+    if enabled:
+        policy = "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
+    keras.mixed_precision.set_global_policy(policy)
+    return policy

@@ -3,6 +3,9 @@
 Every generator maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1] (tanh).
 Every discriminator maps images (N, H, W, C) in [-1, 1] to the probability (N, 1) that they are real
 (sigmoid), so one trainer and one loss serve them all.
+
+Under mixed precision (``config.use_mixed_precision``) the hidden layers compute in bf16/fp16 while each
+network's last layer is float32, so images and probabilities (and the loss) stay float32.
 """
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def dense_generator(latent_dim: int = 100, units: Sequence[int] = (256, 512, 102
         x = layers.Dense(n)(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.Dense(height * width * channels, activation="tanh")(x)
-    images = layers.Reshape((height, width, channels))(x)
+    images = layers.Reshape((height, width, channels), dtype="float32")(x)
     return keras.Model(noise, images, name="dense_generator")
 
 
@@ -63,7 +66,7 @@ def dense_discriminator(image_shape: Sequence[int] = (28, 28, 1), units: Sequenc
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
         if i < len(rates) and rates[i] > 0:
             x = layers.Dropout(rates[i])(x)
-    probability = layers.Dense(1, activation="sigmoid")(x)
+    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
     return keras.Model(images, probability, name="dense_discriminator")
 
 
@@ -81,7 +84,7 @@ def fashion_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate
     x = layers.Dense(1024)(x)
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.Dropout(rate)(x)
-    probability = layers.Dense(1, activation="sigmoid")(x)
+    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
     return keras.Model(images, probability, name="fashion_discriminator")
 
 
@@ -96,7 +99,7 @@ def fashion_generator(latent_dim: int = 100, image_shape: Sequence[int] = (28, 2
     x = layers.Conv2DTranspose(64, 5, strides=2, padding="same")(x)
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.BatchNormalization()(x)
-    images = layers.Conv2DTranspose(channels, 5, strides=2, padding="same", activation="tanh")(x)
+    images = layers.Conv2DTranspose(channels, 5, strides=2, padding="same", activation="tanh", dtype="float32")(x)
     return keras.Model(noise, images, name="fashion_generator")
 
 
@@ -111,7 +114,7 @@ def cifar_discriminator(image_shape: Sequence[int] = (32, 32, 3), dropout_rate: 
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(rate)(x)
-    probability = layers.Dense(1, activation="sigmoid")(x)
+    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
     return keras.Model(images, probability, name="cifar_discriminator")
 
 
@@ -125,5 +128,5 @@ def cifar_generator(latent_dim: int = 100, image_shape: Sequence[int] = (32, 32,
     for _ in range(3):
         x = layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
-    images = layers.Conv2D(channels, 4, padding="same", activation="tanh")(x)
+    images = layers.Conv2D(channels, 4, padding="same", activation="tanh", dtype="float32")(x)
     return keras.Model(noise, images, name="cifar_generator")

@@ -37,8 +37,9 @@ class GAN(keras.Model):
         seed: seeds the noise drawn inside ``train_step``.
 
     ``fit`` takes batches of real images of size ``d_steps * batch_size``; each D update uses its own
-    slice. The tracked metrics are d_loss, d_acc (share of real and fake images D classifies right),
-    g_loss and g_acc (share of fakes that D calls real, the stacked model's accuracy).
+    slice. The tracked metrics are d_loss, d_acc (share of real and fake images D classifies right,
+    averaged over the step's D updates), g_loss and g_acc (share of fakes that D calls real, the
+    stacked model's accuracy).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, d_steps: int = 1,
@@ -73,6 +74,9 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3)
         if self.d_optimizer is self.g_optimizer:
             raise ValueError("Use one optimizer per network: d_optimizer and g_optimizer are the same object.")
+        if keras.mixed_precision.global_policy().name == "mixed_float16":  # float16 gradients need scaling
+            self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer)
+            self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
@@ -104,7 +108,7 @@ class GAN(keras.Model):
             loss = 0.5 * (keras.losses.binary_crossentropy(ops.full_like(p_real, self.real_label), p_real)
                           + keras.losses.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
             loss = ops.mean(loss)
-            replica_loss = self._per_replica(loss)
+            replica_loss = self.d_optimizer.scale_loss(self._per_replica(loss))
         weights = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(replica_loss, weights), weights)
         accuracy = 0.5 * (ops.mean(ops.cast(p_real > 0.5, "float32"))
@@ -117,15 +121,15 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             p_fake = self.discriminator(self.generator(noise, training=True), training=True)
             loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(p_fake), p_fake))
-            replica_loss = self._per_replica(loss)
+            replica_loss = self.g_optimizer.scale_loss(self._per_replica(loss))
         weights = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(replica_loss, weights), weights)
         return loss, ops.mean(ops.cast(p_fake > 0.5, "float32"))
 
     def train_step(self, real_images):
         batch = ops.shape(real_images)[0] // self.d_steps
-        for i in range(self.d_steps):
-            d_loss, d_acc = self.discriminator_step(real_images[i * batch:(i + 1) * batch])
+        d_results = [self.discriminator_step(real_images[i * batch:(i + 1) * batch]) for i in range(self.d_steps)]
+        d_loss, d_acc = (ops.mean(ops.stack(values)) for values in zip(*d_results))
         g_loss, g_acc = self.generator_step(batch)
         replicas = tf.distribute.get_replica_context()  # on several devices, report the global means
         for name, value in zip(METRIC_NAMES, (d_loss, d_acc, g_loss, g_acc)):
@@ -192,7 +196,7 @@ class RunCallback(keras.callbacks.Callback):
 
 
 def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLike, batch_size: int = 128,
-          sample_interval: int | None = None, log_interval: int = 100, print_interval: int | None = None,
+          sample_interval: int | None = None, log_interval: int | None = None, print_interval: int | None = None,
           grid_size: int = 5, resume: bool = True, show_samples: bool = True, noise_seed: int = 1234) -> list[dict]:
     """Train a compiled ``gan`` for ``steps`` steps on ``images``, resuming from ``run_dir`` if it holds a run.
 
@@ -202,8 +206,8 @@ def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLik
         run_dir: folder for the history, sample grids, checkpoints and final models.
         batch_size: real images per discriminator update.
         sample_interval: save (and show) a grid from the fixed noise every this many steps; default steps // 10.
-        log_interval: average the metrics over this many steps per history row. Steps and the intervals
-            must be multiples of it.
+        log_interval: average the metrics over this many steps per history row; default
+            min(100, sample_interval // 10). Steps and the intervals must be multiples of it.
         print_interval: print a progress line every this many steps; default sample_interval.
         grid_size: the sample grid is grid_size x grid_size.
         resume: continue from the last checkpoint in ``run_dir``; False starts over.
@@ -218,8 +222,8 @@ def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLik
     steps, batch_size = int(steps), int(batch_size)
     if steps <= 0 or batch_size <= 0:
         raise ValueError(f"steps and batch_size must be positive, got steps={steps}, batch_size={batch_size}.")
-    log_interval = min(int(log_interval), steps)
-    sample_interval = int(sample_interval or max(steps // 10, log_interval))
+    sample_interval = int(sample_interval or max(steps // 10, 1))
+    log_interval = min(int(log_interval or max(min(100, sample_interval // 10), 1)), steps)
     print_interval = int(print_interval or sample_interval)
     for name, value in (("steps", steps), ("sample_interval", sample_interval), ("print_interval", print_interval)):
         if value <= 0 or value % log_interval:
