@@ -67,7 +67,7 @@ def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[M
     """
     runs = history if isinstance(history, Mapping) else {"": history}
     labels = labels or {}
-    figure, axis = plt.subplots(figsize=(8, 4))
+    figure, axis = plt.subplots(figsize=(10, 4))
     for run_name, rows in runs.items():
         steps = [row["step"] for row in rows]
         for key in keys:
@@ -79,7 +79,7 @@ def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[M
     if ylim:
         axis.set_ylim(*ylim)
     axis.grid(alpha=0.3)
-    axis.legend()
+    axis.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     return figure
 
