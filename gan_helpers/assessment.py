@@ -20,6 +20,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from . import data
+
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 FEATURE_LAYER = "features"
 
@@ -48,30 +50,9 @@ def load_classifier(path: str | Path | None = None):
         raise ValueError(f"{path} is not a readable Keras model file ({error.__class__.__name__}: {error}).") from error
 
 
-def prepare_images(images: np.ndarray, image_shape: Sequence[int]) -> np.ndarray:
-    """Check and shape images for a classifier: (N, H, W, C) or flat (N, H*W*C), values in [-1, 1].
-
-    Raises:
-        ValueError: wrong shape, or values outside [-1, 1] (e.g. 0-255 pixels).
-    """
-    images = np.asarray(images, dtype="float32")
-    image_shape = tuple(int(d) for d in image_shape)
-    if images.ndim == 2 and images.shape[1] == int(np.prod(image_shape)):
-        images = images.reshape((-1, *image_shape))
-    if images.ndim == 3 and image_shape[-1] == 1 and images.shape[1:] == image_shape[:2]:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != image_shape:
-        raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}) or "
-                         f"(N, {int(np.prod(image_shape))}), got {images.shape}.")
-    if images.size and (images.min() < -1.001 or images.max() > 1.001):
-        raise ValueError(f"Expected pixel values in [-1, 1] (generator output), got "
-                         f"[{images.min():.3g}, {images.max():.3g}]; scale 0-255 pixels with x / 127.5 - 1.")
-    return images
-
-
 def classify(classifier, images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Predicted labels (N,) int and probabilities (N, classes) for images in [-1, 1]."""
-    probabilities = _in_batches(classifier, prepare_images(images, classifier.input_shape[1:]), batch_size)
+    probabilities = _in_batches(classifier, data.check_images(images, classifier.input_shape[1:]), batch_size)
     return probabilities.argmax(axis=1), probabilities
 
 
@@ -80,7 +61,7 @@ def features(classifier, images: np.ndarray, batch_size: int = 1000) -> np.ndarr
     import keras
 
     extractor = keras.Model(classifier.input, classifier.get_layer(FEATURE_LAYER).output)
-    return _in_batches(extractor, prepare_images(images, classifier.input_shape[1:]), batch_size)
+    return _in_batches(extractor, data.check_images(images, classifier.input_shape[1:]), batch_size)
 
 
 def _in_batches(model, images: np.ndarray, batch_size: int) -> np.ndarray:

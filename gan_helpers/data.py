@@ -58,6 +58,28 @@ def scale_to_unit_range(pixels: np.ndarray) -> np.ndarray:
     return images[..., None] if images.ndim == 3 else images
 
 
+def check_images(images, image_shape: Sequence[int]) -> np.ndarray:
+    """Images as float32 (N, H, W, C) in [-1, 1]; flat (N, H*W*C) and channel-less (N, H, W) batches are
+    reshaped to ``image_shape``.
+
+    Raises:
+        ValueError: another shape, or values outside [-1, 1] (e.g. 0-255 pixels).
+    """
+    images = np.asarray(images, dtype="float32")
+    image_shape = tuple(int(d) for d in image_shape)
+    if images.ndim == 2 and images.shape[1] == int(np.prod(image_shape)):
+        images = images.reshape((-1, *image_shape))
+    if images.ndim == 3 and image_shape[-1] == 1 and images.shape[1:] == image_shape[:2]:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[1:] != image_shape:
+        raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}) or "
+                         f"(N, {int(np.prod(image_shape))}), got {images.shape}.")
+    if images.size and (images.min() < -1.001 or images.max() > 1.001):
+        raise ValueError(f"Expected pixel values in [-1, 1], got [{images.min():.3g}, {images.max():.3g}]; "
+                         f"load_images scales 0-255 pixels as x / 127.5 - 1.")
+    return images
+
+
 def load_images(name: str, classes: Iterable[int | str] | int | str | None = None,
                 split: str = "train", return_labels: bool = False):
     """Load a dataset as float32 images of shape (N, H, W, C) scaled to [-1, 1].

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from . import plotting
+from . import data, plotting
 
 METRIC_NAMES = ("d_loss", "d_acc", "g_loss", "g_acc")
 
@@ -228,7 +228,7 @@ def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLik
     for name, value in (("steps", steps), ("sample_interval", sample_interval), ("print_interval", print_interval)):
         if value <= 0 or value % log_interval:
             raise ValueError(f"{name} must be a positive multiple of log_interval={log_interval}, got {value}.")
-    images = _check_images(images, gan.discriminator.input_shape[1:])
+    images = data.check_images(images, gan.discriminator.input_shape[1:])
     if getattr(gan, "d_optimizer", None) is None:
         raise ValueError("Compile the GAN before training: gan.compile().")
 
@@ -267,14 +267,3 @@ def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLik
     gan.generator.save(run_dir / "generator.keras")
     gan.discriminator.save(run_dir / "discriminator.keras")
     return history
-
-
-def _check_images(images, expected_shape) -> np.ndarray:
-    images = np.asarray(images, dtype="float32")
-    if images.ndim != 4 or tuple(images.shape[1:]) != tuple(expected_shape):
-        raise ValueError(f"Expected real images of shape (N, {', '.join(map(str, expected_shape))}), "
-                         f"got {images.shape}.")
-    if images.size and (images.min() < -1.0001 or images.max() > 1.0001):
-        raise ValueError(f"Expected pixel values in [-1, 1], got [{images.min():.3f}, {images.max():.3f}]; "
-                         f"use gan_helpers.data.load_images, which scales them.")
-    return images

@@ -49,13 +49,14 @@ def test_accuracy_and_confidence():
     (np.zeros((5, 32, 32, 3)), r"Expected images of shape \(N, 28, 28, 1\)"),
     (np.full((5, 28, 28, 1), 255.0), r"Expected pixel values in \[-1, 1\]"),
 ])
-def test_prepare_images_rejects_wrong_shape_or_range(images, message):
+def test_classify_rejects_wrong_shape_or_range(images, message):
     with pytest.raises(ValueError, match=message):
-        assessment.prepare_images(images, (28, 28, 1))
+        assessment.classify(assessment.load_classifier(), images)
 
 
-def test_prepare_images_accepts_flat_batches():
-    assert assessment.prepare_images(np.zeros((3, 784)), (28, 28, 1)).shape == (3, 28, 28, 1)
+def test_classify_accepts_flat_batches():
+    predicted, probabilities = assessment.classify(assessment.load_classifier(), np.zeros((3, 784)))
+    assert predicted.shape == (3,) and probabilities.shape == (3, 10)
 
 
 def test_missing_and_corrupt_classifier_files(tmp_path):

@@ -124,7 +124,7 @@ def test_bad_gan_options_and_images(make_tiny_gan, tmp_path):
         make_tiny_gan(d_steps=0)
     with pytest.raises(ValueError, match=r"real_label must be in \(0.5, 1\]"):
         make_tiny_gan(real_label=1.2)
-    with pytest.raises(ValueError, match=r"Expected real images of shape \(N, 8, 8, 1\)"):
+    with pytest.raises(ValueError, match=r"Expected images of shape \(N, 8, 8, 1\)"):
         training.train(make_tiny_gan(), np.zeros((10, 28, 28, 1), "float32"), steps=10, run_dir=tmp_path)
     with pytest.raises(ValueError, match=r"Expected pixel values in \[-1, 1\]"):
         training.train(make_tiny_gan(), np.full((10, 8, 8, 1), 255.0, "float32"), steps=10, run_dir=tmp_path)
