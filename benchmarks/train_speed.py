@@ -99,6 +99,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=200, help="timed steps per repeat")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dcgan-only", action="store_true", help="skip the dense comparison")
     args = parser.parse_args()
     config.seed_everything(0)
     rng = np.random.default_rng(0)
@@ -106,6 +107,13 @@ def main():
 
     peak = matmul_gflops()
     print(f"fp32 matmul throughput (2048x2048, TensorFlow): {peak:.0f} GFLOP/s")
+    if not args.dcgan_only:
+        compare_dense(mnist_like, peak, args)
+    report_dcgans(rng, peak, args)
+
+
+def compare_dense(mnist_like: np.ndarray, peak: float, args) -> None:
+    """(a) the classic loop against (b) the trainer, in float32 and mixed precision."""
     classic = classic_steps_per_second(mnist_like, args.steps, args.repeats)
     dense = training.GAN(models.dense_generator(), models.dense_discriminator())
     dense.compile()
@@ -126,6 +134,9 @@ def main():
               f"{median * flops / 1e9:>10.1f}{median * flops / 1e9 / peak:>9.0%}")
     print(f"ratio (b)/(a): {b / a:.2f}; {policy} against float32: {statistics.median(mixed) / b:.2f}")
 
+
+def report_dcgans(rng, peak: float, args) -> None:
+    """The lab DCGANs of notebooks 05 and 06, trainer only."""
     print("\nlab DCGANs, gan_helpers trainer")
     for name, build_g, build_d, shape in (
             ("Fashion-MNIST (05)", models.fashion_generator, models.fashion_discriminator, (28, 28, 1)),
