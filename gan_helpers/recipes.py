@@ -7,7 +7,7 @@ from typing import Sequence
 import keras
 import numpy as np
 
-from . import assessment, data, models, plotting, sampling, training
+from . import assessment, config, data, models, plotting, sampling, training
 
 # The settings notebook 01 found to train legible, varied digits (run B): one-sided label smoothing and
 # the generator's Adam matched to D's. The assignment's literal settings are real_label=1.0,
@@ -56,3 +56,17 @@ def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Pa
     grids = {int(path.stem.split("_")[1]): np.load(path) for path in plotting.sample_grid_files(run_dir)}
     metrics = judge(sampling.sample(gan.generator, eval_samples, seed=seed))
     return {"history": history, "grids": grids, "metrics": metrics, "seconds": history[-1]["seconds"]}
+
+
+def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Judge, *, steps: int,
+                    sample_interval: int, eval_samples: int, dropout_rates: Sequence[float] = (0.3, 0.3),
+                    batch_size: int = 128, seed: int = 0, **gan_options) -> dict:
+    """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in
+    out_dir/<name> and judged; prints its wall time and class coverage. Returns ``train_and_assess``'s dict."""
+    config.seed_everything(seed)
+    gan = dense_mnist_gan(dropout_rates=dropout_rates, seed=seed, **gan_options)
+    result = train_and_assess(gan, images, steps=steps, run_dir=Path(out_dir) / name.replace(" ", "_"),
+                              judge=judge, eval_samples=eval_samples, batch_size=batch_size,
+                              sample_interval=min(sample_interval, steps), seed=seed)
+    print(f"{name}: {result['seconds'] / 60:.1f} min; {assessment.describe_coverage(result['metrics'])}")
+    return result
