@@ -78,6 +78,16 @@ def accuracy(predicted: Sequence[int], labels: Sequence[int]) -> float:
     return float(np.mean(predicted == labels))
 
 
+def per_class_accuracy(predicted: Sequence[int], labels: Sequence[int], num_classes: int = 10) -> np.ndarray:
+    """For each class c (0..num_classes-1), the share of images labelled c that were predicted c
+    (NaN for a class with no images); e.g. a conditional generator's accuracy per requested class."""
+    predicted, labels = np.asarray(predicted), np.asarray(labels)
+    if predicted.shape != labels.shape:
+        raise ValueError(f"Expected as many predictions as labels, got {predicted.shape} and {labels.shape}.")
+    return np.array([np.mean(predicted[labels == c] == c) if np.any(labels == c) else np.nan
+                     for c in range(num_classes)])
+
+
 def classifier_score(probabilities: np.ndarray, eps: float = 1e-12) -> float:
     """exp(E_x KL(p(y|x) || p(y))) for probabilities (N, K): 1 (one class or no confidence) to K."""
     p = np.asarray(probabilities, dtype="float64")

@@ -64,6 +64,13 @@ def artifacts_dir(*parts: str) -> Path:
     return path
 
 
+def has_gpu() -> bool:
+    """True when TensorFlow sees a GPU."""
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 def use_mixed_precision(enabled: bool = True) -> str:
     """Switch Keras' global dtype policy; call it before building the networks.
 
@@ -71,10 +78,9 @@ def use_mixed_precision(enabled: bool = True) -> str:
     Returns the policy name. ``training.GAN`` adds loss scaling for float16 by itself.
     """
     import keras
-    import tensorflow as tf
 
     policy = "float32"
     if enabled:
-        policy = "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
+        policy = "mixed_float16" if has_gpu() else "mixed_bfloat16"
     keras.mixed_precision.set_global_policy(policy)
     return policy

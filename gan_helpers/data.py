@@ -193,27 +193,99 @@ def _decode_folder(folder: Path, image_size: tuple[int, int], grayscale: bool) -
     return np.concatenate([batch.numpy() for batch in dataset]).round().astype("uint8")
 
 
+GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")
+
+
+def _inspect_images(files: Sequence[Path]) -> tuple[list[Path], list[Path], list[Path]]:
+    """Sort image files into (grayscale, colour, unreadable) by opening each header with Pillow."""
+    from PIL import Image
+
+    gray, colour, unreadable = [], [], []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                mode = image.mode
+                image.verify()
+        except Exception:  # Pillow raises many kinds (UnidentifiedImageError, OSError, SyntaxError, ...)
+            unreadable.append(path)
+            continue
+        (gray if mode in GRAYSCALE_MODES else colour).append(path)
+    return gray, colour, unreadable
+
+
+def _some(paths: Sequence[Path], root: Path, count: int = 3) -> str:
+    names = ", ".join(str(p.relative_to(root)) for p in paths[:count])
+    return names + (f" and {len(paths) - count} more" if len(paths) > count else "")
+
+
 def load_folder(path: str | os.PathLike, image_size: tuple[int, int] | None = None,
-                grayscale: bool = False) -> np.ndarray:
-    """Load every image in a folder (and its subfolders) as float32 (N, H, W, C) in [-1, 1].
+                grayscale: bool | None = None) -> np.ndarray:
+    """Load every image in a folder (and its subfolders, e.g. one per class) as float32 (N, H, W, C) in [-1, 1].
 
     Args:
-        path: a folder of .jpg/.png/.bmp/.gif images, optionally in class subfolders.
+        path: a folder of .jpg/.png/.bmp/.gif images, optionally in class subfolders (pooled).
         image_size: (height, width) to resize to; default: the size of the first image found.
-        grayscale: decode to one channel instead of RGB.
+        grayscale: True decodes to one channel, False to RGB; None (default) follows the files, and
+            refuses a folder that mixes grayscale and colour images.
 
     Raises:
-        FileNotFoundError: the folder does not exist or holds no images.
+        FileNotFoundError: the folder does not exist, is empty, or holds no image files.
+        ValueError: some files cannot be read as images (they are named), or grayscale and colour
+            images are mixed while ``grayscale`` is None.
     """
+    import keras
+
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"Expected a folder of images at {folder}, but it does not exist.")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    everything = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not everything:
+        raise FileNotFoundError(f"The folder {folder} is empty; expected images ({', '.join(IMAGE_EXTENSIONS)}).")
+    files = [p for p in everything if p.suffix.lower() in IMAGE_EXTENSIONS]
     if not files:
-        raise FileNotFoundError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder}.")
+        raise FileNotFoundError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder}: its "
+                                f"{len(everything)} files are e.g. {_some(everything, folder)}.")
+    gray, colour, unreadable = _inspect_images(files)
+    if unreadable:
+        raise ValueError(f"{len(unreadable)} of the {len(files)} image files in {folder} cannot be read as images: "
+                         f"{_some(unreadable, folder, 10)}. Delete or replace them, then load again.")
+    if grayscale is None and gray and colour:
+        raise ValueError(f"{folder} mixes {len(gray)} grayscale images (e.g. {_some(gray, folder, 1)}) with "
+                         f"{len(colour)} colour ones (e.g. {_some(colour, folder, 1)}); pass grayscale=True "
+                         f"to read all as one channel, or grayscale=False for RGB.")
     if image_size is None:
-        from PIL import Image
+        image_size = keras.utils.load_img(files[0]).size[::-1]
+    return scale_to_unit_range(_decode_folder(folder, tuple(image_size), bool(gray) if grayscale is None else grayscale))
 
-        with Image.open(files[0]) as first:
-            image_size = (first.height, first.width)
-    return scale_to_unit_range(_decode_folder(folder, tuple(image_size), grayscale))
+
+def augmentation(flip: bool = True, rotation_degrees: float = 10.0, seed: int = 0):
+    """Keras preprocessing layers for real image batches in [-1, 1]: a random horizontal flip and a
+    random rotation of up to +-``rotation_degrees`` (edges filled by reflection). Pass to ``training.train``."""
+    import keras
+
+    if rotation_degrees < 0 or rotation_degrees > 180:
+        raise ValueError(f"rotation_degrees must be in [0, 180], got {rotation_degrees}.")
+    steps = ([keras.layers.RandomFlip("horizontal", seed=seed)] if flip else []) + (
+        [keras.layers.RandomRotation(rotation_degrees / 360.0, fill_mode="reflect", seed=seed)]
+        if rotation_degrees else [])
+    return keras.Sequential(steps, name="augmentation")
+
+
+def example_folder(folder: str | os.PathLike, dataset: str = "cifar10", classes: Iterable[int | str] = ("horse",),
+                   count: int = 500) -> Path:
+    """Write the first ``count`` training images of each class in ``classes`` of ``dataset`` as PNGs into
+    folder/<class>/, a stand-in for a folder of your own images; files already there are kept."""
+    from PIL import Image
+
+    folder = Path(folder)
+    for cls in classes:
+        name = CLASS_NAMES[dataset][class_index(dataset, cls)]
+        target = folder / name.replace(" ", "_")
+        target.mkdir(parents=True, exist_ok=True)
+        images = load_images(dataset, classes=name)[:count]
+        pixels = np.round((images + 1.0) * 127.5).astype("uint8")
+        for i, image in enumerate(pixels):
+            path = target / f"{name.replace(' ', '_')}_{i:05d}.png"
+            if not path.exists():
+                Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(path)
+    return folder

@@ -35,39 +35,57 @@ def _check_rates(rates: Sequence[float], count: int) -> tuple[float, ...]:
     return rates
 
 
+def _with_labels(tensor, num_classes: int | None):
+    """(inputs, tensor) for an unconditional net, or (inputs + a label input, tensor joined with the
+    one-hot label) for a conditional one; the label input takes class indices (N,) int."""
+    if num_classes is None:
+        return [], tensor
+    labels = keras.Input((), dtype="int32", name="labels")
+    one_hot = layers.CategoryEncoding(num_tokens=num_classes, output_mode="one_hot", name="one_hot_label")(labels)
+    return [labels], layers.Concatenate()([tensor, one_hot])
+
+
 def dense_generator(latent_dim: int = 100, units: Sequence[int] = (256, 512, 1024),
-                    image_shape: Sequence[int] = (28, 28, 1)) -> keras.Model:
-    """The assignment's dense G: noise -> Dense 256 -> 512 -> 1024 (LeakyReLU 0.2) -> Dense H*W*C tanh."""
+                    image_shape: Sequence[int] = (28, 28, 1), num_classes: int | None = None) -> keras.Model:
+    """The assignment's dense G: noise -> Dense 256 -> 512 -> 1024 (LeakyReLU 0.2) -> Dense H*W*C tanh.
+
+    With ``num_classes``, a conditional G: inputs [noise, labels (N,) int], the one-hot label joined to the
+    noise (the conditional GAN of Mirza and Osindero, 2014).
+    """
     height, width, channels = _check_image_shape(image_shape)
     noise = keras.Input((latent_dim,), name="noise")
-    x = noise
+    label_inputs, x = _with_labels(noise, num_classes)
     for n in units:
         x = layers.Dense(n)(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.Dense(height * width * channels, activation="tanh")(x)
     images = layers.Reshape((height, width, channels), dtype="float32")(x)
-    return keras.Model(noise, images, name="dense_generator")
+    name = "conditional_dense_generator" if num_classes else "dense_generator"
+    return keras.Model([noise, *label_inputs] if label_inputs else noise, images, name=name)
 
 
 def dense_discriminator(image_shape: Sequence[int] = (28, 28, 1), units: Sequence[int] = (1024, 512, 256),
-                        dropout_rates: Sequence[float] = (0.3, 0.3)) -> keras.Model:
+                        dropout_rates: Sequence[float] = (0.3, 0.3), num_classes: int | None = None) -> keras.Model:
     """The assignment's dense D: 784 -> Dense 1024 + Dropout -> 512 + Dropout -> 256 -> 1 sigmoid.
 
     ``dropout_rates`` follow the first ``len(dropout_rates)`` hidden layers; a rate of 0 drops the layer.
+    With ``num_classes``, a conditional D: inputs [images, labels (N,) int], the one-hot label joined to the
+    flattened image.
     """
     image_shape = _check_image_shape(image_shape)
     rates = _check_rates(dropout_rates, len(dropout_rates))
     if len(rates) > len(units):
         raise ValueError(f"Got {len(rates)} dropout rates for only {len(units)} hidden layers.")
     images = keras.Input(image_shape, name="images")
-    x = layers.Flatten()(images)
+    label_inputs, x = _with_labels(layers.Flatten()(images), num_classes)
     for i, n in enumerate(units):
         x = layers.Dense(n)(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
         if i < len(rates) and rates[i] > 0:
             x = layers.Dropout(rates[i])(x)
     probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
-    return keras.Model(images, probability, name="dense_discriminator")
+    name = "conditional_dense_discriminator" if num_classes else "dense_discriminator"
+    return keras.Model([images, *label_inputs] if label_inputs else images, probability, name=name)
 
 
 def fashion_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4) -> keras.Model:

@@ -23,8 +23,11 @@ def to_display_range(images: np.ndarray) -> np.ndarray:
     return images[..., 0] if images.shape[-1] == 1 else images
 
 
-def show_and_close(figure: plt.Figure, show: bool = True) -> None:
-    """Display ``figure`` inline when running under IPython (and ``show``), then close it."""
+def show_and_close(figure: plt.Figure, show: bool = True, save_to: str | Path | None = None) -> None:
+    """Save ``figure`` to ``save_to`` (if given), display it inline when running under IPython (and
+    ``show``), then close it."""
+    if save_to is not None:
+        figure.savefig(save_to, dpi=100, bbox_inches="tight")
     if show:
         try:
             from IPython import get_ipython
@@ -119,6 +122,27 @@ def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None) -> 
         axis.imshow(_tile(images), cmap="gray", vmin=0, vmax=1)
         axis.set_title(name, fontsize=9)
         axis.axis("off")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def image_rows(rows: Mapping[str, np.ndarray], title: str | None = None, cell_inches: float = 0.9) -> plt.Figure:
+    """One labelled row per named set of images (N, H, W, C) in [-1, 1], e.g. an interpolation path per
+    model, or the images a conditional generator made for each requested class."""
+    columns = max(len(images) for images in rows.values())
+    figure, axes = plt.subplots(len(rows), columns, squeeze=False,
+                                figsize=(columns * cell_inches + 1.2, len(rows) * cell_inches + 0.4))
+    for axes_row, (name, images) in zip(axes, rows.items()):
+        images = to_display_range(images)
+        for i, axis in enumerate(axes_row):
+            axis.set_xticks([])
+            axis.set_yticks([])
+            axis.set_frame_on(False)
+            if i < len(images):
+                axis.imshow(images[i], cmap="gray" if images.ndim == 3 else None, vmin=0, vmax=1)
+        axes_row[0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     if title:
         figure.suptitle(title)
     figure.tight_layout()

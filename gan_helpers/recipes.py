@@ -15,16 +15,45 @@ from . import assessment, config, data, models, plotting, sampling, training
 BALANCED = {"real_label": 0.9, "g_learning_rate": 2e-4, "g_beta_1": 0.5}
 
 
-def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), real_label: float = BALANCED["real_label"],
-                    g_learning_rate: float = BALANCED["g_learning_rate"], g_beta_1: float = BALANCED["g_beta_1"],
-                    d_learning_rate: float = 2e-4, d_beta_1: float = 0.5, d_steps: int = 1,
-                    seed: int = 0) -> training.GAN:
-    """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network."""
-    gan = training.GAN(models.dense_generator(), models.dense_discriminator(dropout_rates=dropout_rates),
-                       d_steps=d_steps, real_label=real_label, seed=seed)
+# The labs' DCGANs (notebooks 05, 06 and 09): (generator builder, discriminator builder) per architecture.
+LAB_DCGANS = {"fashion_mnist": (models.fashion_generator, models.fashion_discriminator),
+              "cifar10": (models.cifar_generator, models.cifar_discriminator)}
+
+
+def _compiled(generator: keras.Model, discriminator: keras.Model, *, real_label: float, d_steps: int, seed: int,
+              d_learning_rate: float, d_beta_1: float, g_learning_rate: float, g_beta_1: float,
+              num_classes: int | None = None) -> training.GAN:
+    gan = training.GAN(generator, discriminator, d_steps=d_steps, real_label=real_label, seed=seed,
+                       num_classes=num_classes)
     gan.compile(d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=d_beta_1),
                 g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=g_beta_1))
     return gan
+
+
+def dcgan(architecture: str, image_shape: Sequence[int] | None = None, d_steps: int = 1, seed: int = 0,
+          **settings) -> training.GAN:
+    """A lab DCGAN ("fashion_mnist": 28x28x1, "cifar10": 32x32x3 or any size divisible by 16), compiled
+    with BALANCED settings for both players (Adam 2e-4, beta_1 0.5, real label 0.9); ``settings``
+    overrides them (real_label, d_learning_rate, d_beta_1, g_learning_rate, g_beta_1)."""
+    if architecture not in LAB_DCGANS:
+        raise ValueError(f"Unknown DCGAN architecture {architecture!r}; expected one of {sorted(LAB_DCGANS)}.")
+    build_generator, build_discriminator = LAB_DCGANS[architecture]
+    shape = {} if image_shape is None else {"image_shape": tuple(image_shape)}
+    options = {**BALANCED, "d_learning_rate": 2e-4, "d_beta_1": 0.5, **settings}
+    return _compiled(build_generator(**shape), build_discriminator(**shape), d_steps=d_steps, seed=seed, **options)
+
+
+def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), real_label: float = BALANCED["real_label"],
+                    g_learning_rate: float = BALANCED["g_learning_rate"], g_beta_1: float = BALANCED["g_beta_1"],
+                    d_learning_rate: float = 2e-4, d_beta_1: float = 0.5, d_steps: int = 1,
+                    seed: int = 0, num_classes: int | None = None) -> training.GAN:
+    """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network; with
+    ``num_classes`` (10 for digits), the conditional version: both networks also take the label."""
+    return _compiled(models.dense_generator(num_classes=num_classes),
+                     models.dense_discriminator(dropout_rates=dropout_rates, num_classes=num_classes),
+                     real_label=real_label, d_steps=d_steps, seed=seed, d_learning_rate=d_learning_rate,
+                     d_beta_1=d_beta_1, g_learning_rate=g_learning_rate, g_beta_1=g_beta_1,
+                     num_classes=num_classes)
 
 
 def dense_mnist_generator(run_dir: str | Path, fallback_dir: str | Path, fallback_steps: int,
@@ -70,3 +99,41 @@ def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Ju
                               sample_interval=min(sample_interval, steps), seed=seed)
     print(f"{name}: {result['seconds'] / 60:.1f} min; {assessment.describe_coverage(result['metrics'])}")
     return result
+
+
+def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifier, *, steps: int,
+                    sample_interval: int, eval_samples: int, d_steps: int = 1, batch_size: int = 128,
+                    seed: int = 0, show_samples: bool = True) -> dict:
+    """One GAN for one class of ``dataset`` (the lab DCGAN of that dataset), in out_dir/<class>_dg<d_steps>.
+
+    Trains (or resumes, or reloads), saves the loss plot as losses.png in the run folder and shows it, and
+    judges ``eval_samples`` generated images against that class's real test images, with up to
+    ``eval_samples`` real training images of the class as the reference.
+    Returns ``train_and_assess``'s dict plus "reference" (the real images' metrics) and "run_dir".
+    """
+    index = data.class_index(dataset, cls)
+    name = data.CLASS_NAMES[dataset][index]
+    images = data.load_images(dataset, classes=index)
+    judge = assessment.Judge(classifier, data.load_images(dataset, classes=index, split="test"),
+                             images[:eval_samples], intended_class=index)
+    config.seed_everything(seed)
+    gan = dcgan(dataset, d_steps=d_steps, seed=seed)
+    run_dir = Path(out_dir) / f"{name.replace(' ', '_')}_dg{d_steps}"
+    result = train_and_assess(gan, images, steps=steps, run_dir=run_dir, judge=judge, eval_samples=eval_samples,
+                              sample_interval=min(sample_interval, steps), batch_size=batch_size, seed=seed,
+                              show_samples=show_samples)
+    figure = plotting.plot_losses(result["history"], title=f"{name}: losses, D:G {d_steps}:1")
+    figure.savefig(run_dir / "losses.png", dpi=100, bbox_inches="tight")
+    plotting.show_and_close(figure)
+    print(f"{name} (D:G {d_steps}:1): {steps} steps in {result['seconds'] / 60:.1f} min; class accuracy "
+          f"{result['metrics']['class_accuracy']:.1%} (real images: {judge.reference['class_accuracy']:.1%})")
+    return {**result, "reference": judge.reference, "run_dir": run_dir}
+
+
+def per_class_table(results: dict[str, dict]) -> str:
+    """The per-class table: for each class, its generator's metrics and its real images' reference."""
+    rows = {}
+    for name, result in results.items():
+        rows[f"{name} generated"] = result["metrics"]
+        rows[f"{name} real"] = result["reference"]
+    return assessment.format_table(rows)

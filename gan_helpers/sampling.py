@@ -13,20 +13,66 @@ def noise(count: int, latent_dim: int = 100, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype("float32")
 
 
-def generate(generator, noise_vectors: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Images (N, H, W, C) in [-1, 1] from noise (N, latent_dim), in inference mode, batch by batch."""
+def _latent_dim(generator) -> int:
+    return int(generator.inputs[0].shape[-1])
+
+
+def is_conditional(generator) -> bool:
+    """True for a generator that takes [noise, labels]."""
+    return len(generator.inputs) == 2
+
+
+def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = None,
+             batch_size: int = 1000) -> np.ndarray:
+    """Images (N, H, W, C) in [-1, 1] from noise (N, latent_dim), in inference mode, batch by batch.
+
+    A conditional generator also needs ``labels`` (N,) int, the class asked for each image.
+    """
     noise_vectors = np.asarray(noise_vectors, dtype="float32")
-    expected = generator.input_shape[-1]
+    expected = _latent_dim(generator)
     if noise_vectors.ndim != 2 or noise_vectors.shape[1] != expected:
         raise ValueError(f"Expected noise of shape (N, {expected}), got {noise_vectors.shape}.")
-    batches = [np.asarray(generator(noise_vectors[i:i + batch_size], training=False))
+    if is_conditional(generator) != (labels is not None):
+        raise ValueError("A conditional generator needs labels (one class per noise vector); "
+                         "an unconditional one takes none.")
+    if labels is not None:
+        labels = np.asarray(labels, dtype="int32")
+        if labels.shape != (len(noise_vectors),):
+            raise ValueError(f"Expected labels of shape ({len(noise_vectors)},), got {labels.shape}.")
+    batches = [np.asarray(generator(noise_vectors[i:i + batch_size] if labels is None
+                                    else [noise_vectors[i:i + batch_size], labels[i:i + batch_size]],
+                                    training=False))
                for i in range(0, len(noise_vectors), batch_size)]
     return np.concatenate(batches)
 
 
-def sample(generator, count: int, seed: int = 0) -> np.ndarray:
-    """``count`` images (count, H, W, C) in [-1, 1] from seeded noise."""
-    return generate(generator, noise(count, generator.input_shape[-1], seed))
+def balanced_labels(count: int, num_classes: int = 10) -> np.ndarray:
+    """Class labels (count,) int32 cycling 0, 1, ..., num_classes - 1: equal numbers of each class."""
+    return (np.arange(count) % num_classes).astype("int32")
+
+
+def sample(generator, count: int, seed: int = 0, labels: np.ndarray | None = None) -> np.ndarray:
+    """``count`` images (count, H, W, C) in [-1, 1] from seeded noise; a conditional generator makes
+    the classes in ``labels`` (default: ``balanced_labels``)."""
+    if labels is None and is_conditional(generator):
+        labels = balanced_labels(count)
+    return generate(generator, noise(count, _latent_dim(generator), seed), labels)
+
+
+def interpolate(start: np.ndarray, end: np.ndarray, count: int = 10) -> np.ndarray:
+    """``count`` noise vectors (count, latent_dim) from ``start`` to ``end`` (both (latent_dim,)) along
+    the great circle (spherical interpolation), which keeps the norm typical of Gaussian noise where a
+    straight line would pass through improbably short vectors."""
+    start, end = np.asarray(start, dtype="float64"), np.asarray(end, dtype="float64")
+    if start.shape != end.shape or start.ndim != 1 or count < 2:
+        raise ValueError(f"Expected two vectors of the same shape (latent_dim,) and count >= 2, got "
+                         f"{start.shape}, {end.shape}, count={count}.")
+    angle = np.arccos(np.clip(start @ end / (np.linalg.norm(start) * np.linalg.norm(end)), -1.0, 1.0))
+    fractions = np.linspace(0.0, 1.0, count)[:, None]
+    if angle < 1e-6:
+        return ((1 - fractions) * start + fractions * end).astype("float32")
+    path = (np.sin((1 - fractions) * angle) * start + np.sin(fractions * angle) * end) / np.sin(angle)
+    return path.astype("float32")
 
 
 def load_generator(path: str | Path):

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from . import data, plotting
+from . import config, data, plotting
 
 METRIC_NAMES = ("d_loss", "d_acc", "g_loss", "g_acc")
 
@@ -29,32 +29,45 @@ class GAN(keras.Model):
     """A generator and a discriminator trained adversarially.
 
     Args:
-        generator: maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1].
-        discriminator: maps images to the probability (N, 1) in [0, 1] that they are real.
+        generator: maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1]; a conditional one maps
+            [noise, labels (N,) int] to images of those classes.
+        discriminator: maps images to the probability (N, 1) in [0, 1] that they are real; a conditional
+            one maps [images, labels (N,) int].
         d_steps: discriminator updates per generator update (the D:G ratio), >= 1.
         real_label: the target for real images in D's loss; below 1 is one-sided label smoothing
             (e.g. 0.9). Fakes always get 0 and the generator always aims for 1.
-        seed: seeds the noise drawn inside ``train_step``.
+        seed: seeds the noise (and the conditional G step's labels) drawn inside ``train_step``.
+        num_classes: for a conditional GAN (both networks take labels), the number of classes; else None.
 
-    ``fit`` takes batches of real images of size ``d_steps * batch_size``; each D update uses its own
-    slice. The tracked metrics are d_loss, d_acc (share of real and fake images D classifies right,
-    averaged over the step's D updates), g_loss and g_acc (share of fakes that D calls real, the
-    stacked model's accuracy).
+    ``fit`` takes batches of real images of size ``d_steps * batch_size`` (a conditional GAN: (images,
+    labels) batches); each D update uses its own slice, and its fakes are made for the real slice's
+    labels. The G update asks for uniformly drawn labels. The tracked metrics are d_loss, d_acc (share
+    of real and fake images D classifies right, averaged over the step's D updates), g_loss and g_acc
+    (share of fakes that D calls real, the stacked model's accuracy).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, d_steps: int = 1,
-                 real_label: float = 1.0, seed: int = 0, **kwargs):
+                 real_label: float = 1.0, seed: int = 0, num_classes: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if int(d_steps) != d_steps or d_steps < 1:
             raise ValueError(f"d_steps (the D:G ratio) must be an integer >= 1, got {d_steps}.")
         if not 0.5 < real_label <= 1.0:
             raise ValueError(f"real_label must be in (0.5, 1], got {real_label}.")
-        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
+        inputs = (len(generator.inputs), len(discriminator.inputs))
+        if inputs != ((1, 1) if num_classes is None else (2, 2)):
+            raise ValueError(f"Expected {'one input' if num_classes is None else 'two inputs (data, labels)'} "
+                             f"per network for num_classes={num_classes}, got {inputs[0]} (generator) and "
+                             f"{inputs[1]} (discriminator).")
+        if num_classes is not None and (int(num_classes) != num_classes or num_classes < 2):
+            raise ValueError(f"num_classes must be an integer >= 2 or None, got {num_classes}.")
+        self.image_shape = tuple(discriminator.inputs[0].shape[1:])
+        if tuple(generator.output_shape[1:]) != self.image_shape:
             raise ValueError(f"The generator makes images of shape {generator.output_shape[1:]} but the "
-                             f"discriminator expects {discriminator.input_shape[1:]}.")
+                             f"discriminator expects {self.image_shape}.")
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = int(generator.input_shape[-1])
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.latent_dim = int(generator.inputs[0].shape[-1])
         self.d_steps = int(d_steps)
         self.real_label = float(real_label)
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -65,10 +78,13 @@ class GAN(keras.Model):
                 g_optimizer: keras.optimizers.Optimizer | None = None, **kwargs):
         """Defaults are the assignment's: D Adam(2e-4, beta_1=0.5) and GAN Adam(1e-3).
 
-        ``jit_compile`` defaults to True on one device: XLA makes the dense GAN's step about 1.6x faster on
-        CPU. Under a multi-device tf.distribute strategy it is off (XLA cannot span the replicas' devices).
+        ``jit_compile`` defaults to True on one device: XLA makes the dense GAN's step about 1.6x faster and
+        the CIFAR DCGAN's about 1.8x on CPU. It is off under a multi-device tf.distribute strategy (XLA
+        cannot span the replicas' devices) and in fast mode, whose short runs never earn back the
+        compile (about 20 s for a DCGAN on CPU).
         """
-        kwargs.setdefault("jit_compile", tf.distribute.get_strategy().num_replicas_in_sync == 1)
+        single_device = tf.distribute.get_strategy().num_replicas_in_sync == 1
+        kwargs.setdefault("jit_compile", single_device and not config.fast_mode())
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999)
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3)
@@ -84,27 +100,51 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def sample_noise(self, count):
-        """Noise (count, latent_dim) for this replica: its slice of one global draw, so a run on several
-        devices (tf.distribute) sees the same noise as a run on one."""
+    def _replica_slice(self, global_draw):
+        """This replica's slice of one global draw, so a run on several devices (tf.distribute) sees the
+        same random numbers as a run on one. ``global_draw(count, seed)`` draws for all replicas."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        seed = self.seed_generator.next()
-        noise = tf.random.stateless_normal((count * replicas, self.latent_dim), seed=ops.cast(seed, "int32"))
-        return noise[replica * count:(replica + 1) * count]
+        values = global_draw(replicas, ops.cast(self.seed_generator.next(), "int32"))
+        count = ops.shape(values)[0] // replicas
+        return values[replica * count:(replica + 1) * count]
+
+    def sample_noise(self, count):
+        """Standard-normal noise (count, latent_dim) for this replica."""
+        return self._replica_slice(
+            lambda replicas, seed: tf.random.stateless_normal((count * replicas, self.latent_dim), seed=seed))
+
+    def sample_labels(self, count):
+        """Uniform class labels (count,) int32 for this replica (conditional GANs)."""
+        return self._replica_slice(lambda replicas, seed: tf.random.stateless_uniform(
+            (count * replicas,), seed=seed, minval=0, maxval=self.num_classes, dtype="int32"))
+
+    def generate(self, noise, labels=None, training=False):
+        """Images from noise (and, for a conditional GAN, labels)."""
+        if labels is None:
+            return self.generator(noise, training=training)
+        return self.generator([ops.convert_to_tensor(noise), ops.convert_to_tensor(labels, "int32")], training=training)
+
+    def discriminate(self, images, labels=None, training=True):
+        """D's probability that images (of the given labels) are real."""
+        if labels is None:
+            return self.discriminator(images, training=training)
+        return self.discriminator([ops.convert_to_tensor(images), ops.convert_to_tensor(labels, "int32")],
+                                  training=training)
 
     @staticmethod
     def _per_replica(loss):
         """Gradients are summed over replicas, so each replica's loss is divided by their number."""
         return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
-    def discriminator_step(self, real_images):
-        """One D update on a batch of real images and as many fakes; returns (loss, accuracy)."""
+    def discriminator_step(self, real_images, labels=None):
+        """One D update on a batch of real images and as many fakes (of the same labels, if conditional);
+        returns (loss, accuracy)."""
         batch = ops.shape(real_images)[0]
-        fake_images = self.generator(self.sample_noise(batch), training=True)
+        fake_images = self.generate(self.sample_noise(batch), labels, training=True)
         with tf.GradientTape() as tape:
-            p_real = self.discriminator(real_images, training=True)
-            p_fake = self.discriminator(fake_images, training=True)
+            p_real = self.discriminate(real_images, labels)
+            p_fake = self.discriminate(fake_images, labels)
             loss = 0.5 * (keras.losses.binary_crossentropy(ops.full_like(p_real, self.real_label), p_real)
                           + keras.losses.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
             loss = ops.mean(loss)
@@ -116,19 +156,24 @@ class GAN(keras.Model):
         return loss, accuracy
 
     def generator_step(self, batch):
-        """One G update through a fixed D; returns (loss, share of fakes D calls real)."""
+        """One G update through a fixed D (for random labels, if conditional); returns (loss, share of
+        fakes D calls real)."""
         noise = self.sample_noise(batch)
+        labels = None if self.num_classes is None else self.sample_labels(batch)
         with tf.GradientTape() as tape:
-            p_fake = self.discriminator(self.generator(noise, training=True), training=True)
+            p_fake = self.discriminate(self.generate(noise, labels, training=True), labels)
             loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(p_fake), p_fake))
             replica_loss = self.g_optimizer.scale_loss(self._per_replica(loss))
         weights = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(replica_loss, weights), weights)
         return loss, ops.mean(ops.cast(p_fake > 0.5, "float32"))
 
-    def train_step(self, real_images):
+    def train_step(self, data):
+        real_images, labels = data if self.num_classes is not None else (data, None)
         batch = ops.shape(real_images)[0] // self.d_steps
-        d_results = [self.discriminator_step(real_images[i * batch:(i + 1) * batch]) for i in range(self.d_steps)]
+        d_results = [self.discriminator_step(real_images[i * batch:(i + 1) * batch],
+                                             None if labels is None else labels[i * batch:(i + 1) * batch])
+                     for i in range(self.d_steps)]
         d_loss, d_acc = (ops.mean(ops.stack(values)) for values in zip(*d_results))
         g_loss, g_acc = self.generator_step(batch)
         replicas = tf.distribute.get_replica_context()  # on several devices, report the global means
@@ -137,11 +182,20 @@ class GAN(keras.Model):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
-def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0) -> tf.data.Dataset:
-    """An endless, shuffled ``tf.data`` stream of real image batches (batch_size, H, W, C)."""
+def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0, labels: np.ndarray | None = None,
+                       augment: keras.layers.Layer | None = None) -> tf.data.Dataset:
+    """An endless, shuffled ``tf.data`` stream of real image batches (batch_size, H, W, C), or of (images,
+    labels (batch_size,) int32) pairs when ``labels`` (N,) are given. ``augment`` (e.g.
+    ``data.augmentation()``) is applied to each batch of images in training mode."""
     buffer = min(len(images), 20_000)
-    return (tf.data.Dataset.from_tensor_slices(images).repeat().shuffle(buffer, seed=seed)
-            .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    elements = images if labels is None else (images, np.asarray(labels, dtype="int32"))
+    batches = (tf.data.Dataset.from_tensor_slices(elements).repeat().shuffle(buffer, seed=seed)
+               .batch(batch_size, drop_remainder=True))
+    if augment is not None:
+        transform = lambda x: augment(x, training=True)  # noqa: E731
+        batches = batches.map(transform if labels is None else lambda x, y: (transform(x), y),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    return batches.prefetch(tf.data.AUTOTUNE)
 
 
 def _write_json_atomically(path: Path, payload) -> None:
@@ -159,11 +213,12 @@ class RunCallback(keras.callbacks.Callback):
     """
 
     def __init__(self, run_dir: Path, total_steps: int, log_interval: int, sample_interval: int,
-                 checkpoint: tf.train.CheckpointManager, fixed_noise: np.ndarray, history: list[dict],
-                 show_samples: bool, print_interval: int):
+                 checkpoint: tf.train.CheckpointManager, fixed_noise: np.ndarray, fixed_labels: np.ndarray | None,
+                 history: list[dict], show_samples: bool, print_interval: int):
         super().__init__()
         self.run_dir, self.total_steps, self.log_interval = run_dir, total_steps, log_interval
         self.sample_interval, self.checkpoint, self.fixed_noise = sample_interval, checkpoint, fixed_noise
+        self.fixed_labels = fixed_labels
         self.history, self.show_samples, self.print_interval = history, show_samples, print_interval
 
     def on_train_begin(self, logs=None):
@@ -187,21 +242,47 @@ class RunCallback(keras.callbacks.Callback):
                   + f"  {rate:.1f} steps/s  eta {eta / 60:.1f} min", flush=True)
 
     def save_samples(self, step):
-        images = ops.convert_to_numpy(self.model.generator(self.fixed_noise, training=False))
+        images = ops.convert_to_numpy(self.model.generate(self.fixed_noise, self.fixed_labels))
         path = self.run_dir / "samples" / f"step_{step:06d}"
         np.save(path.with_suffix(".npy"), images)
-        figure = plotting.image_grid(images, title=f"step {step}")
+        rows = None if self.fixed_labels is None else self.model.num_classes
+        figure = plotting.image_grid(images, title=f"step {step}", columns=len(images) // rows if rows else None)
         figure.savefig(path.with_suffix(".png"), dpi=80, bbox_inches="tight")
         plotting.show_and_close(figure, show=self.show_samples)
 
 
-def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLike, batch_size: int = 128,
-          sample_interval: int | None = None, log_interval: int | None = None, print_interval: int | None = None,
-          grid_size: int = 5, resume: bool = True, show_samples: bool = True, noise_seed: int = 1234) -> list[dict]:
+def _check_labels(labels, count: int, num_classes: int) -> np.ndarray:
+    if labels is None:
+        raise ValueError("A conditional GAN trains on labelled images: pass labels=(N,) class indices.")
+    labels = np.asarray(labels)
+    if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer) \
+            or labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"Expected labels of shape ({count},) with integers in [0, {num_classes}), got shape "
+                         f"{labels.shape}, dtype {labels.dtype}.")
+    return labels.astype("int32")
+
+
+def fixed_grid_inputs(gan: GAN, grid_size: int | None = None, seed: int = 1234) -> tuple[np.ndarray, np.ndarray | None]:
+    """The inputs behind a run's sample grids: noise (grid_size**2, latent_dim) float32 and None; for a
+    conditional GAN, noise (num_classes * grid_size, latent_dim), the same grid_size vectors for every
+    class, and labels (num_classes * grid_size,) int32, row by row (class 0 first)."""
+    if gan.num_classes is None:
+        noise = np.random.default_rng(seed).standard_normal(((grid_size or 5) ** 2, gan.latent_dim))
+        return noise.astype("float32"), None
+    columns = grid_size or gan.num_classes
+    noise = np.random.default_rng(seed).standard_normal((columns, gan.latent_dim)).astype("float32")
+    return np.tile(noise, (gan.num_classes, 1)), np.repeat(np.arange(gan.num_classes, dtype="int32"), columns)
+
+
+def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLike, labels: np.ndarray | None = None,
+          batch_size: int = 128, sample_interval: int | None = None, log_interval: int | None = None,
+          print_interval: int | None = None, grid_size: int | None = None, resume: bool = True,
+          show_samples: bool = True, noise_seed: int = 1234, augment: keras.layers.Layer | None = None) -> list[dict]:
     """Train a compiled ``gan`` for ``steps`` steps on ``images``, resuming from ``run_dir`` if it holds a run.
 
     Args:
         images: real images (N, H, W, C), float32 in [-1, 1].
+        labels: their classes (N,) int in [0, num_classes); required by a conditional GAN, else unused.
         steps: total generator updates (the assignment's "epochs"), > 0.
         run_dir: folder for the history, sample grids, checkpoints and final models.
         batch_size: real images per discriminator update.
@@ -209,10 +290,12 @@ def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLik
         log_interval: average the metrics over this many steps per history row; default
             min(100, sample_interval // 10). Steps and the intervals must be multiples of it.
         print_interval: print a progress line every this many steps; default sample_interval.
-        grid_size: the sample grid is grid_size x grid_size.
+        grid_size: the sample grid is grid_size x grid_size (default 5); for a conditional GAN it has one
+            row per class and grid_size columns (default num_classes), the same noise down each column.
         resume: continue from the last checkpoint in ``run_dir``; False starts over.
         show_samples: display each grid inline (notebooks) as well as saving it.
         noise_seed: seed of the fixed noise behind the sample grids.
+        augment: a Keras preprocessing layer applied to each real batch (e.g. ``data.augmentation()``).
 
     Returns:
         The history: one dict per log interval with step, seconds, d_loss, d_acc, g_loss, g_acc.
@@ -228,7 +311,9 @@ def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLik
     for name, value in (("steps", steps), ("sample_interval", sample_interval), ("print_interval", print_interval)):
         if value <= 0 or value % log_interval:
             raise ValueError(f"{name} must be a positive multiple of log_interval={log_interval}, got {value}.")
-    images = data.check_images(images, gan.discriminator.input_shape[1:])
+    images = data.check_images(images, gan.image_shape)
+    if gan.num_classes is not None:
+        labels = _check_labels(labels, len(images), gan.num_classes)
     if getattr(gan, "d_optimizer", None) is None:
         raise ValueError("Compile the GAN before training: gan.compile().")
 
@@ -251,15 +336,16 @@ def train(gan: GAN, images: np.ndarray, *, steps: int, run_dir: str | os.PathLik
         raise ValueError(f"The checkpoint is at step {done}, not a multiple of log_interval={log_interval}.")
 
     noise_file = run_dir / "fixed_noise.npy"
+    new_noise, fixed_labels = fixed_grid_inputs(gan, grid_size, noise_seed)
     if not (resume and noise_file.exists()):
-        noise = np.random.default_rng(noise_seed).standard_normal((grid_size ** 2, gan.latent_dim))
-        np.save(noise_file, noise.astype("float32"))
+        np.save(noise_file, new_noise)
     fixed_noise = np.load(noise_file)
 
-    callback = RunCallback(run_dir, steps, log_interval, sample_interval, manager, fixed_noise, history,
-                           show_samples, print_interval)
+    callback = RunCallback(run_dir, steps, log_interval, sample_interval, manager, fixed_noise, fixed_labels,
+                           history, show_samples, print_interval)
     if done < steps:
-        gan.fit(real_image_batches(images, batch_size * gan.d_steps, seed=noise_seed),
+        batches = real_image_batches(images, batch_size * gan.d_steps, seed=noise_seed, labels=labels, augment=augment)
+        gan.fit(batches,
                 initial_epoch=done // log_interval, epochs=steps // log_interval,
                 steps_per_epoch=log_interval, callbacks=[callback], shuffle=False, verbose=0)
     else:

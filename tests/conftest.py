@@ -23,13 +23,15 @@ def needs_local_data():
 
 @pytest.fixture
 def make_tiny_gan():
-    """Factory for a compiled GAN on 8x8x1 images (latent 8), small enough to train in milliseconds."""
+    """Factory for a compiled GAN on 8x8x1 images (latent 8), small enough to train in milliseconds;
+    conditional on ``num_classes`` classes when given."""
     from gan_helpers import training
 
-    def make(dropout_rates=(0.3,), **gan_options):
-        generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
-        discriminator = models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=dropout_rates)
-        gan = training.GAN(generator, discriminator, **gan_options)
+    def make(dropout_rates=(0.3,), num_classes=None, **gan_options):
+        generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1), num_classes=num_classes)
+        discriminator = models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=dropout_rates,
+                                                   num_classes=num_classes)
+        gan = training.GAN(generator, discriminator, num_classes=num_classes, **gan_options)
         gan.compile()
         return gan
 

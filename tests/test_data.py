@@ -66,6 +66,49 @@ def test_folder_of_images(tmp_path):
     assert sorted([images[0].mean(), images[1].mean()]) == [-1.0, 1.0]
 
 
-def test_empty_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="No images"):
+def _save(path, mode, size=(6, 6), value=128):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new(mode, size, value if mode == "L" else (value, 0, 0)).save(path)
+
+
+def test_empty_folder_and_folder_without_images_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is empty"):
         data.load_folder(tmp_path)
+    (tmp_path / "notes.txt").write_text("no pictures here")
+    with pytest.raises(FileNotFoundError, match=r"No images .* its 1 files are e.g. notes.txt"):
+        data.load_folder(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        data.load_folder(tmp_path / "absent")
+
+
+def test_unreadable_images_are_named(tmp_path):
+    _save(tmp_path / "good.png", "RGB")
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
+    with pytest.raises(ValueError, match=r"1 of the 2 image files .* cannot be read as images: broken.jpg"):
+        data.load_folder(tmp_path)
+
+
+def test_mixed_grayscale_and_colour_need_a_choice(tmp_path):
+    _save(tmp_path / "a" / "gray.png", "L", value=255)
+    _save(tmp_path / "b" / "colour.png", "RGB", value=255)
+    with pytest.raises(ValueError, match="mixes 1 grayscale images .* with 1 colour ones .* grayscale=True"):
+        data.load_folder(tmp_path)
+    assert data.load_folder(tmp_path, grayscale=True).shape == (2, 6, 6, 1)
+    assert data.load_folder(tmp_path, grayscale=False, image_size=(4, 4)).shape == (2, 4, 4, 3)
+    assert data.load_folder(tmp_path / "a").shape == (1, 6, 6, 1)  # all grayscale: one channel
+
+
+def test_augmentation_rejects_impossible_rotation():
+    with pytest.raises(ValueError, match=r"rotation_degrees must be in \[0, 180\]"):
+        data.augmentation(rotation_degrees=200)
+
+
+def test_example_folder_holds_the_requested_class_images(needs_local_data, tmp_path):
+    folder = data.example_folder(tmp_path / "mine", "cifar10", classes=["horse", "bird"], count=12)
+    assert sorted(p.name for p in folder.iterdir()) == ["bird", "horse"]
+    assert len(list((folder / "horse").glob("*.png"))) == 12
+    images = data.load_folder(folder)
+    np.testing.assert_allclose(np.sort(images[12:].mean(axis=(1, 2, 3))),  # horse/ sorts after bird/
+                               np.sort(data.load_images("cifar10", "horse")[:12].mean(axis=(1, 2, 3))), atol=0.01)

@@ -47,3 +47,15 @@ def test_impossible_image_shape_is_refused(build, shape):
 def test_bad_dropout_rate_is_refused():
     with pytest.raises(ValueError, match=r"dropout rates in \[0, 1\)"):
         models.dense_discriminator(dropout_rates=(1.2, 0.3))
+
+
+def test_conditional_dense_networks_take_labels_and_add_one_hot_inputs():
+    generator = models.dense_generator(num_classes=10)
+    discriminator = models.dense_discriminator(num_classes=10)
+    # Only the first Dense layer of each grows: 10 one-hot inputs x its units.
+    assert generator.count_params() - models.dense_generator().count_params() == 10 * 256
+    assert discriminator.count_params() - models.dense_discriminator().count_params() == 10 * 1024
+    noise, labels = np.zeros((2, 100), "float32"), np.array([3, 7], "int32")
+    images = np.asarray(generator([noise, labels]))
+    assert images.shape == (2, 28, 28, 1) and not np.allclose(images[0], images[1])
+    assert discriminator([images, labels]).shape == (2, 1)

@@ -35,3 +35,13 @@ def test_progress_gif_has_one_frame_per_grid(tmp_path):
         assert gif.n_frames == 3
     with pytest.raises(FileNotFoundError):
         plotting.progress_gif(tmp_path / "empty")
+
+
+def test_image_rows_has_one_labelled_row_per_set_and_saves(tmp_path):
+    rows = {"dense": np.zeros((10, 8, 8, 1)), "DCGAN": np.ones((6, 8, 8, 1))}
+    figure = plotting.image_rows(rows, title="interpolation")
+    axes = np.array(figure.axes).reshape(2, 10)
+    assert [axes[r, 0].get_ylabel() for r in range(2)] == ["dense", "DCGAN"]
+    assert len(axes[1, 5].images) == 1 and len(axes[1, 6].images) == 0  # the shorter row leaves blanks
+    plotting.show_and_close(figure, show=False, save_to=tmp_path / "rows.png")
+    assert (tmp_path / "rows.png").stat().st_size > 0

@@ -30,3 +30,37 @@ def test_recipe_uses_one_optimizer_per_network_with_given_rates():
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
     assert gan.g_optimizer.beta_1 == 0.9 and gan.d_optimizer.beta_1 == 0.5 and gan.real_label == 1.0
+
+
+def test_conditional_generation_needs_and_uses_labels():
+    generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1), num_classes=3)
+    noise = np.repeat(sampling.noise(1, 8), 3, axis=0)
+    images = sampling.generate(generator, noise, labels=np.array([0, 1, 2]))
+    assert images.shape == (3, 8, 8, 1)
+    assert not np.allclose(images[0], images[1])  # same noise, other class: another image
+    with pytest.raises(ValueError, match="conditional generator needs labels"):
+        sampling.generate(generator, noise)
+    with pytest.raises(ValueError, match=r"labels of shape \(3,\)"):
+        sampling.generate(generator, noise, labels=np.array([0, 1]))
+    assert sampling.sample(generator, 7).shape == (7, 8, 8, 1)
+    np.testing.assert_array_equal(sampling.balanced_labels(7, 3), [0, 1, 2, 0, 1, 2, 0])
+
+
+def test_spherical_interpolation_runs_between_the_endpoints():
+    start, end = sampling.noise(2, 100, seed=5)
+    path = sampling.interpolate(start, end, count=9)
+    assert path.shape == (9, 100)
+    np.testing.assert_allclose(path[0], start, atol=1e-5)
+    np.testing.assert_allclose(path[-1], end, atol=1e-5)
+    # Gaussian noise vectors of dimension 100 have norm ~10; the midpoint of a straight line would be ~7.
+    assert np.linalg.norm(path[4]) == pytest.approx((np.linalg.norm(start) + np.linalg.norm(end)) / 2, rel=0.05)
+    with pytest.raises(ValueError, match="count >= 2"):
+        sampling.interpolate(start, end, count=1)
+
+
+def test_dcgan_recipe_builds_the_lab_networks_at_other_sizes():
+    gan = recipes.dcgan("cifar10", image_shape=(64, 64, 1), d_steps=2)
+    assert gan.generator.output_shape == (None, 64, 64, 1) and gan.d_steps == 2
+    assert recipes.dcgan("fashion_mnist").generator.count_params() == 865_281
+    with pytest.raises(ValueError, match="Unknown DCGAN architecture 'vgg'"):
+        recipes.dcgan("vgg")

@@ -138,6 +138,67 @@ def test_run_dir_that_is_a_file_is_refused(make_tiny_gan, tmp_path):
     assert target.read_text() == "keep me"
 
 
+def test_conditional_steps_update_only_their_player_and_d_sees_the_labels(make_tiny_gan):
+    gan = make_tiny_gan(num_classes=3)
+    labels = np.arange(16) % 3
+    real = _images(16)
+    p_given = gan.discriminate(real, labels, training=False).numpy()
+    p_other = gan.discriminate(real, (labels + 1) % 3, training=False).numpy()
+    assert not np.allclose(p_given, p_other)  # D's verdict depends on the claimed class
+    g_before, d_before = _weights(gan.generator), _weights(gan.discriminator)
+    gan.discriminator_step(real, labels)
+    assert _unchanged(g_before, gan.generator) and not _unchanged(d_before, gan.discriminator)
+    d_before = _weights(gan.discriminator)
+    gan.generator_step(16)
+    assert _unchanged(d_before, gan.discriminator) and not _unchanged(g_before, gan.generator)
+
+
+def test_conditional_run_draws_one_row_per_class(make_tiny_gan, tmp_path):
+    gan = make_tiny_gan(num_classes=3)
+    labels = np.arange(64) % 3
+    history = _train(gan, tmp_path, steps=20, labels=labels, grid_size=4)
+    assert history[-1]["step"] == 20 and np.isfinite(history[-1]["g_loss"])
+    grid = np.load(tmp_path / "samples" / "step_000020.npy")
+    noise, grid_labels = training.fixed_grid_inputs(gan, grid_size=4)
+    assert grid.shape == (12, 8, 8, 1)
+    np.testing.assert_array_equal(grid_labels, np.repeat([0, 1, 2], 4))
+    np.testing.assert_array_equal(noise[:4], noise[4:8])  # each column keeps its noise across the rows
+    np.testing.assert_allclose(grid, gan.generate(noise, grid_labels).numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("labels, message", [
+    (None, "conditional GAN trains on labelled images"),
+    (np.arange(64) % 5, r"integers in \[0, 3\)"),
+    (np.zeros(10, "int64"), r"labels of shape \(64,\)"),
+])
+def test_conditional_run_refuses_missing_or_bad_labels(make_tiny_gan, tmp_path, labels, message):
+    with pytest.raises(ValueError, match=message):
+        _train(make_tiny_gan(num_classes=3), tmp_path, steps=10, labels=labels)
+
+
+def test_networks_must_match_the_conditioning():
+    from gan_helpers import models
+
+    plain = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
+    conditional_d = models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,), num_classes=3)
+    with pytest.raises(ValueError, match="Expected two inputs"):
+        training.GAN(plain, conditional_d, num_classes=3)
+    with pytest.raises(ValueError, match="Expected one input"):
+        training.GAN(plain, conditional_d)
+
+
+def test_augmentation_is_applied_to_real_batches():
+    from gan_helpers import data
+
+    images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
+    flip_only = data.augmentation(flip=True, rotation_degrees=0)
+    batch = next(iter(training.real_image_batches(images, 32, augment=flip_only))).numpy()
+    originals = {image.tobytes() for image in images}
+    mirrors = {image[:, ::-1].tobytes() for image in images}
+    assert all(b.tobytes() in originals | mirrors for b in batch)
+    assert any(b.tobytes() in mirrors - originals for b in batch)  # some were flipped
+
+
 def _train(gan, run_dir, steps, **options):
     options = {"batch_size": 8, "log_interval": 10, "sample_interval": 10 if steps % 20 else 20,
                "show_samples": False, **options}
