@@ -35,12 +35,16 @@ def build_classifier(image_shape: Sequence[int] = (28, 28, 1), num_classes: int 
     return keras.Model(images, probabilities, name="classifier")
 
 
-# Per dataset: network size, epochs, and whether to augment with flips (not for digits).
+# Per dataset: network size, epochs, and the augmentation: random shifts of up to 10 % ("translate";
+# not for Fashion-MNIST, whose items are centred: with shifts this net reached only 90.65 % in 10 epochs)
+# and horizontal flips (not for digits).
 RECIPES = {
-    "mnist": {"filters": (32, 64, 128), "convs_per_block": 1, "feature_units": 128, "epochs": 6, "flip": False},
-    "fashion_mnist": {"filters": (32, 64, 128), "convs_per_block": 1, "feature_units": 128, "epochs": 10,
-                      "flip": True},
-    "cifar10": {"filters": (32, 64, 128), "convs_per_block": 2, "feature_units": 256, "epochs": 10, "flip": True},
+    "mnist": {"filters": (32, 64, 128), "convs_per_block": 1, "feature_units": 128, "epochs": 6,
+              "translate": True, "flip": False},
+    "fashion_mnist": {"filters": (32, 64, 128), "convs_per_block": 1, "feature_units": 128, "epochs": 8,
+                      "translate": False, "flip": True},
+    "cifar10": {"filters": (32, 64, 128), "convs_per_block": 2, "feature_units": 256, "epochs": 10,
+                "translate": True, "flip": True},
 }
 
 
@@ -63,12 +67,14 @@ def train_classifier(dataset: str, epochs: int | None = None, batch_size: int = 
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * (len(x_train) // batch_size))
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=True)
-    augment = keras.Sequential([layers.RandomTranslation(0.1, 0.1, fill_mode="constant", fill_value=-1.0, seed=seed)]
-                               + ([layers.RandomFlip("horizontal", seed=seed)] if recipe["flip"] else []))
+    augment = keras.Sequential(
+        ([layers.RandomTranslation(0.1, 0.1, fill_mode="constant", fill_value=-1.0, seed=seed)]
+         if recipe["translate"] else []) + ([layers.RandomFlip("horizontal", seed=seed)] if recipe["flip"] else []))
     import tensorflow as tf
 
     train_batches = (tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=seed)
-                     .batch(batch_size).map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+                     .batch(batch_size)
+                     .map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
                      .prefetch(tf.data.AUTOTUNE))
     started = time.perf_counter()
     model.fit(train_batches, epochs=epochs, validation_data=(x_test, y_test), shuffle=False, verbose=2)
