@@ -22,6 +22,11 @@ def is_conditional(generator) -> bool:
     return len(generator.inputs) == 2
 
 
+def class_count(generator) -> int:
+    """How many classes a conditional generator (``models.dense_generator(num_classes=...)``) knows."""
+    return int(generator.get_layer("label_embedding").input_dim)
+
+
 def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = None,
              batch_size: int = 1000) -> np.ndarray:
     """Images (N, H, W, C) in [-1, 1] from noise (N, latent_dim), in inference mode, batch by batch.
@@ -37,8 +42,10 @@ def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = N
                          "an unconditional one takes none.")
     if labels is not None:
         labels = np.asarray(labels, dtype="int32")
-        if labels.shape != (len(noise_vectors),):
-            raise ValueError(f"Expected labels of shape ({len(noise_vectors)},), got {labels.shape}.")
+        classes = class_count(generator)
+        if labels.shape != (len(noise_vectors),) or labels.min() < 0 or labels.max() >= classes:
+            raise ValueError(f"Expected labels of shape ({len(noise_vectors)},) in [0, {classes}), got shape "
+                             f"{labels.shape} with values {labels.min()}..{labels.max()}.")
     batches = [np.asarray(generator(noise_vectors[i:i + batch_size] if labels is None
                                     else [noise_vectors[i:i + batch_size], labels[i:i + batch_size]],
                                     training=False))
@@ -55,7 +62,7 @@ def sample(generator, count: int, seed: int = 0, labels: np.ndarray | None = Non
     """``count`` images (count, H, W, C) in [-1, 1] from seeded noise; a conditional generator makes
     the classes in ``labels`` (default: ``balanced_labels``)."""
     if labels is None and is_conditional(generator):
-        labels = balanced_labels(count)
+        labels = balanced_labels(count, class_count(generator))
     return generate(generator, noise(count, _latent_dim(generator), seed), labels)
 
 

@@ -40,8 +40,10 @@ def test_conditional_generation_needs_and_uses_labels():
     assert not np.allclose(images[0], images[1])  # same noise, other class: another image
     with pytest.raises(ValueError, match="conditional generator needs labels"):
         sampling.generate(generator, noise)
-    with pytest.raises(ValueError, match=r"labels of shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"labels of shape \(3,\) in \[0, 3\)"):
         sampling.generate(generator, noise, labels=np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"in \[0, 3\), got shape \(3,\) with values 0..5"):
+        sampling.generate(generator, noise, labels=np.array([0, 1, 5]))
     assert sampling.sample(generator, 7).shape == (7, 8, 8, 1)
     np.testing.assert_array_equal(sampling.balanced_labels(7, 3), [0, 1, 2, 0, 1, 2, 0])
 
