@@ -174,9 +174,10 @@ TABLE_COLUMNS = {"class_accuracy": "class acc", "classifier_score": "CS", "frech
                  "covered": "classes>=5%", "smallest_share": "min share", "confidence": "confidence"}
 
 
-def format_table(rows: Mapping[str, Mapping[str, float]]) -> str:
-    """A plain-text table of metrics, one row per named image set (e.g. generated vs real reference)."""
-    columns = [c for c in TABLE_COLUMNS if any(c in r for r in rows.values())]
+def format_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str] | None = None) -> str:
+    """A plain-text table of metrics, one row per named image set (e.g. generated vs real reference);
+    ``columns`` (keys of TABLE_COLUMNS) default to every metric some row has."""
+    columns = [c for c in (columns or TABLE_COLUMNS) if any(c in r for r in rows.values())]
     width = max(12, *(len(n) for n in rows))
     lines = [f"{'':<{width}}" + "".join(f"{TABLE_COLUMNS[c]:>13}" for c in columns)]
     for name, row in rows.items():
