@@ -24,7 +24,7 @@ def is_conditional(generator) -> bool:
 
 def class_count(generator) -> int:
     """How many classes a conditional generator (``models.dense_generator(num_classes=...)``) knows."""
-    return int(generator.get_layer("label_embedding").input_dim)
+    return int(generator.get_layer("one_hot_label").num_tokens)
 
 
 def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = None,

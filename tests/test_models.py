@@ -49,12 +49,12 @@ def test_bad_dropout_rate_is_refused():
         models.dense_discriminator(dropout_rates=(1.2, 0.3))
 
 
-def test_conditional_dense_networks_take_labels_through_an_embedding():
+def test_conditional_dense_networks_take_labels_as_one_hot_inputs():
     generator = models.dense_generator(num_classes=10)
     discriminator = models.dense_discriminator(num_classes=10)
-    # The only new weights: one embedding row per class, as wide as the noise (G) or the flat image (D).
-    assert generator.count_params() - models.dense_generator().count_params() == 10 * 100
-    assert discriminator.count_params() - models.dense_discriminator().count_params() == 10 * 784
+    # Only the first Dense layer of each grows: 10 one-hot inputs x its units.
+    assert generator.count_params() - models.dense_generator().count_params() == 10 * 256
+    assert discriminator.count_params() - models.dense_discriminator().count_params() == 10 * 1024
     noise, labels = np.ones((2, 100), "float32"), np.array([3, 7], "int32")  # same noise, two digits
     images = np.asarray(generator([noise, labels]))
     assert images.shape == (2, 28, 28, 1) and not np.allclose(images[0], images[1])
