@@ -122,9 +122,8 @@ def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifie
     result = train_and_assess(gan, images, steps=steps, run_dir=run_dir, judge=judge, eval_samples=eval_samples,
                               sample_interval=min(sample_interval, steps), batch_size=batch_size, seed=seed,
                               show_samples=show_samples)
-    figure = plotting.plot_losses(result["history"], title=f"{name}: losses, D:G {d_steps}:1")
-    figure.savefig(run_dir / "losses.png", dpi=100, bbox_inches="tight")
-    plotting.show_and_close(figure)
+    plotting.show_and_close(plotting.plot_losses(result["history"], title=f"{name}: losses, D:G {d_steps}:1"),
+                            save_to=run_dir / "losses.png")
     print(f"{name} (D:G {d_steps}:1): {result['history'][-1]['step']} steps in {result['seconds'] / 60:.1f} min; "
           f"class accuracy {result['metrics']['class_accuracy']:.1%} "
           f"(real images: {judge.reference['class_accuracy']:.1%})")
