@@ -22,9 +22,9 @@ LAB_DCGANS = {"fashion_mnist": (models.fashion_generator, models.fashion_discrim
 
 def _compiled(generator: keras.Model, discriminator: keras.Model, *, real_label: float, d_steps: int, seed: int,
               d_learning_rate: float, d_beta_1: float, g_learning_rate: float, g_beta_1: float,
-              num_classes: int | None = None) -> training.GAN:
+              num_classes: int | None = None, mismatched_real: bool = False) -> training.GAN:
     gan = training.GAN(generator, discriminator, d_steps=d_steps, real_label=real_label, seed=seed,
-                       num_classes=num_classes)
+                       num_classes=num_classes, mismatched_real=mismatched_real)
     gan.compile(d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=d_beta_1),
                 g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=g_beta_1))
     return gan
@@ -46,14 +46,15 @@ def dcgan(architecture: str, image_shape: Sequence[int] | None = None, d_steps: 
 def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), real_label: float = BALANCED["real_label"],
                     g_learning_rate: float = BALANCED["g_learning_rate"], g_beta_1: float = BALANCED["g_beta_1"],
                     d_learning_rate: float = 2e-4, d_beta_1: float = 0.5, d_steps: int = 1,
-                    seed: int = 0, num_classes: int | None = None) -> training.GAN:
+                    seed: int = 0, num_classes: int | None = None, mismatched_real: bool = False) -> training.GAN:
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network; with
-    ``num_classes`` (10 for digits), the conditional version: both networks also take the label."""
+    ``num_classes`` (10 for digits), the conditional version: both networks also take the label, and
+    ``mismatched_real`` makes D also reject real digits under wrong labels (see ``training.GAN``)."""
     return _compiled(models.dense_generator(num_classes=num_classes),
                      models.dense_discriminator(dropout_rates=dropout_rates, num_classes=num_classes),
                      real_label=real_label, d_steps=d_steps, seed=seed, d_learning_rate=d_learning_rate,
                      d_beta_1=d_beta_1, g_learning_rate=g_learning_rate, g_beta_1=g_beta_1,
-                     num_classes=num_classes)
+                     num_classes=num_classes, mismatched_real=mismatched_real)
 
 
 def dense_mnist_generator(run_dir: str | Path, fallback_dir: str | Path, fallback_steps: int,

@@ -38,6 +38,10 @@ class GAN(keras.Model):
             (e.g. 0.9). Fakes always get 0 and the generator always aims for 1.
         seed: seeds the noise (and the conditional G step's labels) drawn inside ``train_step``.
         num_classes: for a conditional GAN (both networks take labels), the number of classes; else None.
+        mismatched_real: conditional GANs only: D also learns to call real images paired with a wrong label
+            fake (the "matching-aware" discriminator of Reed et al., 2016), so it must check that image and
+            label agree, not just that the image looks real. Its fake half of the loss is then the mean of
+            the fakes' and the mismatched reals' terms.
 
     ``fit`` takes batches of real images of size ``d_steps * batch_size`` (a conditional GAN: (images,
     labels) batches); each D update uses its own slice, and its fakes are made for the real slice's
@@ -47,7 +51,8 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, d_steps: int = 1,
-                 real_label: float = 1.0, seed: int = 0, num_classes: int | None = None, **kwargs):
+                 real_label: float = 1.0, seed: int = 0, num_classes: int | None = None,
+                 mismatched_real: bool = False, **kwargs):
         super().__init__(**kwargs)
         if int(d_steps) != d_steps or d_steps < 1:
             raise ValueError(f"d_steps (the D:G ratio) must be an integer >= 1, got {d_steps}.")
@@ -60,6 +65,8 @@ class GAN(keras.Model):
                              f"{inputs[1]} (discriminator).")
         if num_classes is not None and (int(num_classes) != num_classes or num_classes < 2):
             raise ValueError(f"num_classes must be an integer >= 2 or None, got {num_classes}.")
+        if mismatched_real and num_classes is None:
+            raise ValueError("mismatched_real needs a conditional GAN (num_classes); this one has no labels.")
         self.image_shape = tuple(discriminator.inputs[0].shape[1:])
         if tuple(generator.output_shape[1:]) != self.image_shape:
             raise ValueError(f"The generator makes images of shape {generator.output_shape[1:]} but the "
@@ -70,6 +77,7 @@ class GAN(keras.Model):
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.d_steps = int(d_steps)
         self.real_label = float(real_label)
+        self.mismatched_real = bool(mismatched_real)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         self.built = True  # both networks are built functional models; the GAN itself has no call()
@@ -114,10 +122,19 @@ class GAN(keras.Model):
         return self._replica_slice(
             lambda replicas, seed: tf.random.stateless_normal((count * replicas, self.latent_dim), seed=seed))
 
-    def sample_labels(self, count):
-        """Uniform class labels (count,) int32 for this replica (conditional GANs)."""
+    def _uniform_integers(self, count, low, high):
+        """Uniform integers (count,) int32 in [low, high) for this replica."""
         return self._replica_slice(lambda replicas, seed: tf.random.stateless_uniform(
-            (count * replicas,), seed=seed, minval=0, maxval=self.num_classes, dtype="int32"))
+            (count * replicas,), seed=seed, minval=low, maxval=high, dtype="int32"))
+
+    def sample_labels(self, count):
+        """Uniform class labels (count,) int32 in [0, num_classes) for this replica (conditional GANs)."""
+        return self._uniform_integers(count, 0, self.num_classes)
+
+    def wrong_labels(self, labels):
+        """For labels (N,) int, labels (N,) int32 each drawn uniformly from the other classes."""
+        offsets = self._uniform_integers(ops.shape(labels)[0], 1, self.num_classes)
+        return (ops.cast(labels, "int32") + offsets) % self.num_classes
 
     def generate(self, noise, labels=None, training=False):
         """Images from noise (and, for a conditional GAN, labels)."""
@@ -138,16 +155,21 @@ class GAN(keras.Model):
         return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
     def discriminator_step(self, real_images, labels=None):
-        """One D update on a batch of real images and as many fakes (of the same labels, if conditional);
-        returns (loss, accuracy)."""
+        """One D update on a batch of real images and as many fakes (of the same labels, if conditional;
+        with ``mismatched_real``, also the real images under wrong labels); returns (loss, accuracy on
+        the real and fake images)."""
         batch = ops.shape(real_images)[0]
         fake_images = self.generate(self.sample_noise(batch), labels, training=True)
         with tf.GradientTape() as tape:
             p_real = self.discriminate(real_images, labels)
             p_fake = self.discriminate(fake_images, labels)
-            loss = 0.5 * (keras.losses.binary_crossentropy(ops.full_like(p_real, self.real_label), p_real)
-                          + keras.losses.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
-            loss = ops.mean(loss)
+            fake_loss = keras.losses.binary_crossentropy(ops.zeros_like(p_fake), p_fake)
+            if self.mismatched_real:
+                p_mismatched = self.discriminate(real_images, self.wrong_labels(labels))
+                fake_loss = 0.5 * (fake_loss + keras.losses.binary_crossentropy(ops.zeros_like(p_mismatched),
+                                                                                p_mismatched))
+            loss = ops.mean(0.5 * (keras.losses.binary_crossentropy(ops.full_like(p_real, self.real_label), p_real)
+                                   + fake_loss))
             replica_loss = self.d_optimizer.scale_loss(self._per_replica(loss))
         weights = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(replica_loss, weights), weights)

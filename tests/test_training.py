@@ -3,6 +3,7 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gan_helpers import training
 
@@ -185,6 +186,45 @@ def test_networks_must_match_the_conditioning():
         training.GAN(plain, conditional_d, num_classes=3)
     with pytest.raises(ValueError, match="Expected one input"):
         training.GAN(plain, conditional_d)
+
+
+def test_wrong_labels_are_always_another_class(make_tiny_gan):
+    gan = make_tiny_gan(num_classes=3, mismatched_real=True)
+    labels = np.arange(3000) % 3
+    wrong = gan.wrong_labels(labels).numpy()
+    assert not np.any(wrong == labels) and set(wrong) == {0, 1, 2}
+    for label in range(3):  # the other two classes, equally often
+        counts = np.bincount(wrong[labels == label], minlength=3)
+        assert counts[label] == 0 and abs(counts[(label + 1) % 3] - counts[(label + 2) % 3]) < 100
+
+
+def _label_match_gap(make_tiny_gan, mismatched_real, steps=150):
+    """Train only D on images whose class is visible (class k lights row k) and return mean p(real | its own
+    label) - mean p(real | a wrong label) on those images."""
+    labels = np.arange(48) % 3
+    images = np.full((48, 8, 8, 1), -1.0, "float32")
+    images[np.arange(48), labels * 3, :, 0] = 1.0
+    keras.utils.set_random_seed(1)
+    gan = make_tiny_gan(num_classes=3, dropout_rates=(), mismatched_real=mismatched_real, seed=1)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-3))
+    discriminator_step = tf.function(gan.discriminator_step)
+    for _ in range(steps):
+        discriminator_step(images, labels)
+    p_right = gan.discriminate(images, labels, training=False).numpy().mean()
+    p_wrong = gan.discriminate(images, (labels + 1) % 3, training=False).numpy().mean()
+    return p_right - p_wrong
+
+
+def test_mismatched_real_teaches_d_to_check_the_label(make_tiny_gan):
+    with_mismatch = _label_match_gap(make_tiny_gan, mismatched_real=True)
+    without = _label_match_gap(make_tiny_gan, mismatched_real=False)
+    assert with_mismatch > 0.5, with_mismatch
+    assert with_mismatch > without + 0.5, (with_mismatch, without)
+
+
+def test_mismatched_real_needs_labels(make_tiny_gan):
+    with pytest.raises(ValueError, match="mismatched_real needs a conditional GAN"):
+        make_tiny_gan(mismatched_real=True)
 
 
 def test_augmentation_is_applied_to_real_batches():
