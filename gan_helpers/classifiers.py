@@ -43,7 +43,7 @@ RECIPES = {
               "translate": True, "flip": False},
     "fashion_mnist": {"filters": (32, 64, 128), "convs_per_block": 1, "feature_units": 128, "epochs": 8,
                       "translate": False, "flip": True},
-    "cifar10": {"filters": (32, 64, 128), "convs_per_block": 2, "feature_units": 256, "epochs": 10,
+    "cifar10": {"filters": (32, 64, 128), "convs_per_block": 2, "feature_units": 256, "epochs": 16,
                 "translate": True, "flip": True},
 }
 
