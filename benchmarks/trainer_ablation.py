@@ -6,7 +6,10 @@ Variants (each measured after a warm-up; steps/s is the median of the repeats; t
 trainer as the notebooks use it, "fit, XLA"):
 - eager: ``run_eagerly=True``, every op dispatched from Python;
 - fit, no XLA: the traced train_step without ``jit_compile``;
-- fit, XLA: the default (one traced, XLA-compiled step that does the D and the G update, tf.data input);
+- fit, XLA: the default (one traced, XLA-compiled step that does the D and the G update, tf.data input
+  with a fixed prefetch of two batches);
+- tf.data autotuner on: the default trainer fed by the pipeline as it was before, prefetch chosen by
+  tf.data's autotuner;
 - unfused D and G: the same two updates as two separately compiled functions, called from Python;
 - numpy batches from Python: the compiled step called with a batch drawn in numpy every step (no tf.data);
 - steps_per_execution 10 / 50: several steps per call into the traced function (fewer metric syncs);
@@ -78,13 +81,22 @@ def numpy_feed_rates(images, steps, repeats, warmup) -> list[float]:
     return timed(lambda: train_step(images[rng.integers(0, len(images), BATCH)])["g_loss"], steps, repeats, warmup)
 
 
+def autotuned_batches(images) -> tf.data.Dataset:
+    """The trainer's real-image pipeline as it was before, with tf.data's autotuner choosing the prefetch."""
+    return (tf.data.Dataset.from_tensor_slices(images).repeat().shuffle(min(len(images), 20_000), seed=0)
+            .batch(BATCH, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+
+
 def in_process_variants(images, steps: int, repeats: int) -> dict[str, list[float]]:
     warmup = 50  # a multiple of every steps_per_execution below
-    fit = lambda gan, n=steps: trainer_steps_per_second(gan, images, n, repeats, warmup=warmup)  # noqa: E731
+    def fit(gan, timed_steps=steps, batches=None):
+        return trainer_steps_per_second(gan, images, timed_steps, repeats, warmup=warmup, batches=batches)
+
     return {
         "eager": fit(dense_gan(run_eagerly=True, jit_compile=False), max(steps // 10, 10)),
         "fit, no XLA": fit(dense_gan(jit_compile=False)),
         "fit, XLA (the default)": fit(dense_gan()),
+        "tf.data autotuner on": fit(dense_gan(), batches=autotuned_batches(images)),
         "unfused D and G": unfused_rates(images, steps, repeats, warmup),
         "numpy batches from Python": numpy_feed_rates(images, steps, repeats, warmup),
         "steps_per_execution 10": fit(dense_gan(steps_per_execution=10)),

@@ -217,7 +217,11 @@ def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0, label
         transform = lambda x: augment(x, training=True)  # noqa: E731
         batches = batches.map(transform if labels is None else lambda x, y: (transform(x), y),
                               num_parallel_calls=tf.data.AUTOTUNE)
-    return batches.prefetch(tf.data.AUTOTUNE)
+    # tf.data's autotuner, left on, ran about half of the dense GAN's fit() calls at 19.6 instead of 26 steps/s
+    # on a 2-core CPU (benchmarks/trainer_ablation.py); a fixed prefetch of two batches keeps up without it.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return batches.prefetch(2).with_options(options)
 
 
 def _write_json_atomically(path: Path, payload) -> None:
