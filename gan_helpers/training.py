@@ -217,8 +217,9 @@ def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0, label
         transform = lambda x: augment(x, training=True)  # noqa: E731
         batches = batches.map(transform if labels is None else lambda x, y: (transform(x), y),
                               num_parallel_calls=tf.data.AUTOTUNE)
-    # tf.data's autotuner, left on, ran about half of the dense GAN's fit() calls at 19.6 instead of 26 steps/s
-    # on a 2-core CPU (benchmarks/trainer_ablation.py); a fixed prefetch of two batches keeps up without it.
+    # tf.data's autotuner, left on, ran 3 of 5 (and, in another run, 7 of 10) of the dense GAN's fit() calls at
+    # 19.6 instead of 26 steps/s on a 2-core CPU (benchmarks/trainer_ablation.py); a fixed prefetch of two
+    # batches keeps up without it.
     options = tf.data.Options()
     options.autotune.enabled = False
     return batches.prefetch(2).with_options(options)
