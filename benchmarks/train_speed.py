@@ -8,8 +8,9 @@ Run: python benchmarks/train_speed.py [--steps 200] [--repeats 3]
     (config.use_mixed_precision: bf16 on CPU, fp16 on GPU).
 Both use the assignment's dense G and D, batch 128, after a warm-up. Prints steps/s (median of the
 repeats), the ratio (b)/(a), FLOPs per step (benchmarks/flops.py) and the share of this machine's fp32
-matmul throughput (the best of TensorFlow, XLA and NumPy), measured in the same run. Also the lab DCGANs
-of notebooks 05 and 06 (trainer only).
+matmul throughput (the best of TensorFlow, XLA and NumPy), measured in the same run, and the "matmul
+floor": the steps/s of a step that did only its matrix products, which bounds what any fp32 trainer of
+these networks can reach here. Also the lab DCGANs of notebooks 05 and 06 (trainer only).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from flops import gan_step_flops  # noqa: E402
+from flops import dense_step_matmuls, gan_step_flops  # noqa: E402
 from gan_helpers import config, models, training  # noqa: E402
 
 BATCH = 128
@@ -61,6 +62,25 @@ def matmul_gflops(sizes=(1024, 2048), repeats: int = 3) -> dict[str, float]:
 
     return {"TensorFlow": best(tensorflow_product(False)), "TensorFlow + XLA": best(tensorflow_product(True)),
             "NumPy": best(lambda a, b: functools.partial(np.matmul, a, b))}
+
+
+def matmul_floor_steps_per_second(products, repeats: int = 3, calls: int = 20) -> float:
+    """Steps/s if a step did nothing but its matrix products ``{(m, k, n): count}``: all of them, each with
+    its own random operands, in one XLA-compiled call (the median of ``repeats`` timings of ``calls`` calls)."""
+    rng = np.random.default_rng(0)
+    operands = [(tf.constant(rng.standard_normal((m, k), dtype=np.float32)),
+                 tf.constant(rng.standard_normal((k, n), dtype=np.float32)))
+                for (m, k, n), count in products.items() for _ in range(count)]
+    all_products = tf.function(lambda pairs: [tf.matmul(a, b) for a, b in pairs], jit_compile=True)
+    all_products(operands)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(calls):
+            results = all_products(operands)
+        np.asarray(results[-1])
+        timings.append(time.perf_counter() - started)
+    return calls / statistics.median(timings)
 
 
 def classic_steps_per_second(images: np.ndarray, steps: int, repeats: int) -> list[float]:
@@ -154,6 +174,12 @@ def compare_dense(mnist_like: np.ndarray, peak: float, args) -> None:
         print(f"{name:<26}{median:>18.2f}{' '.join(f'{r:.2f}' for r in rates):>26}"
               f"{median * flops / 1e9:>10.1f}{median * flops / 1e9 / peak:>9.0%}")
     print(f"ratio (b)/(a): {b / a:.2f}; {policy} against float32: {statistics.median(mixed) / b:.2f}")
+    products = dense_step_matmuls(dense.generator, dense.discriminator, BATCH)
+    assert sum(2 * m * k * n * count for (m, k, n), count in products.items()) == flops, "flops.py disagrees"
+    floor = matmul_floor_steps_per_second(products)
+    print(f"matmul floor: {floor:.2f} steps/s if a step were only its {sum(products.values())} matrix products "
+          f"(one XLA call); the trainer reaches {b / floor:.0%} of it, so (b)/(a) is at most {floor / a:.2f} "
+          f"in float32 here")
 
 
 def report_dcgans(rng, peak: float, args) -> None:
