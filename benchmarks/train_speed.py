@@ -36,24 +36,29 @@ from gan_helpers import config, models, training  # noqa: E402
 BATCH = 128
 
 
-def matmul_gflops(sizes=(1024, 2048), repeats: int = 3) -> dict[str, float]:
+def median_seconds(call, calls: int, repeats: int = 3) -> float:
+    """Median over ``repeats`` of the wall time of ``calls`` calls of ``call()`` (after one warm-up call),
+    waiting for the last result."""
+    call()
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(calls):
+            result = call()
+        np.asarray(result)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def matmul_gflops(sizes=(1024, 2048)) -> dict[str, float]:
     """This machine's fp32 matmul throughput (GFLOP/s) by three routes -- TensorFlow, TensorFlow with XLA,
-    and NumPy's BLAS -- each the best over square ``sizes`` of the median of ``repeats`` timings."""
-    def best(run_product):
+    and NumPy's BLAS -- each the best over square ``sizes`` (median of 3 timings of ~20 GFLOP each)."""
+    def best(bind_product):
         rates = []
         for size in sizes:
             a, b = np.random.default_rng(0).standard_normal((2, size, size), dtype=np.float32)
-            product = run_product(a, b)
-            product()
-            count = max(2, int(2e10 / size ** 3))  # about 20 GFLOP per timing
-            timings = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                for _ in range(count):
-                    result = product()
-                np.asarray(result)
-                timings.append(time.perf_counter() - started)
-            rates.append(2 * size ** 3 * count / statistics.median(timings) / 1e9)
+            calls = max(2, int(2e10 / size ** 3))
+            rates.append(2 * size ** 3 * calls / median_seconds(bind_product(a, b), calls) / 1e9)
         return max(rates)
 
     def tensorflow_product(jit_compile):
@@ -64,23 +69,15 @@ def matmul_gflops(sizes=(1024, 2048), repeats: int = 3) -> dict[str, float]:
             "NumPy": best(lambda a, b: functools.partial(np.matmul, a, b))}
 
 
-def matmul_floor_steps_per_second(products, repeats: int = 3, calls: int = 20) -> float:
+def matmul_floor_steps_per_second(products, calls: int = 20) -> float:
     """Steps/s if a step did nothing but its matrix products ``{(m, k, n): count}``: all of them, each with
-    its own random operands, in one XLA-compiled call (the median of ``repeats`` timings of ``calls`` calls)."""
+    its own random operands, in one XLA-compiled call (median of 3 timings of ``calls`` calls)."""
     rng = np.random.default_rng(0)
     operands = [(tf.constant(rng.standard_normal((m, k), dtype=np.float32)),
                  tf.constant(rng.standard_normal((k, n), dtype=np.float32)))
                 for (m, k, n), count in products.items() for _ in range(count)]
     all_products = tf.function(lambda pairs: [tf.matmul(a, b) for a, b in pairs], jit_compile=True)
-    all_products(operands)
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for _ in range(calls):
-            results = all_products(operands)
-        np.asarray(results[-1])
-        timings.append(time.perf_counter() - started)
-    return calls / statistics.median(timings)
+    return calls / median_seconds(lambda: all_products(operands)[-1], calls)
 
 
 def classic_steps_per_second(images: np.ndarray, steps: int, repeats: int) -> list[float]:
