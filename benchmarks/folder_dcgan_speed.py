@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from gan_helpers import data, recipes, training
+from gan_helpers import data, recipes
 
 
 def main():
@@ -20,8 +20,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     images = np.random.default_rng(0).uniform(-1, 1, (512, args.size, args.size, 3)).astype("float32")
-    gan = recipes.dcgan("cifar10", image_shape=images.shape[1:])
-    batches = training.real_image_batches(images, args.batch, augment=data.augmentation())
+    gan = recipes.dcgan("constant_width", image_shape=images.shape[1:])
+    batches = data.real_image_batches(images, args.batch, augment=data.augmentation())
     gan.fit(batches, steps_per_epoch=2, verbose=0)  # warm-up, including the XLA compile
     seconds = []
     for _ in range(args.repeats):

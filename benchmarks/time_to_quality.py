@@ -3,8 +3,8 @@
 Run: python benchmarks/time_to_quality.py [--minutes 10] [--every 1000] [--samples 10000] [--batch-size 128]
                                           [--mixed-precision] [--literal]
 
-Trains with notebook 01's balanced settings (recipes.BALANCED; --literal for the assignment's) and, every ``--every`` steps, judges the
-generator on ``--samples`` images with the shipped MNIST classifier. Training time excludes the
+Trains with notebook 01's balanced settings (settings.BALANCED; --literal for the assignment's settings.LITERAL)
+and, every ``--every`` steps, judges the generator on ``--samples`` images with the shipped MNIST classifier. Training time excludes the
 judging. Stops after ``--minutes`` of training. Needs MNIST (GAN_DATA_DIR or the keras download).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_helpers import assessment, config, data, recipes, sampling, training  # noqa: E402
+from gan_helpers import assessment, config, data, recipes, sampling, settings, training  # noqa: E402
 
 
 def main():
@@ -39,9 +39,9 @@ def main():
     judge = assessment.Judge(assessment.load_classifier(), data.load_images("mnist", split="test")[:args.samples],
                              x_train[:args.samples])
     run_dir = Path(args.run_dir or tempfile.mkdtemp(prefix="time_to_quality_"))
-    settings = {"real_label": 1.0, "g_learning_rate": 1e-3, "g_beta_1": 0.9} if args.literal else recipes.BALANCED
-    print(f"settings: {settings}, batch size {args.batch_size}")
-    gan = recipes.dense_mnist_gan(**settings)
+    chosen = settings.LITERAL if args.literal else settings.BALANCED
+    print(f"settings: {chosen}, batch size {args.batch_size}")
+    gan = recipes.dense_mnist_gan(settings=chosen)
     reference = judge.reference
     print(f"real MNIST reference: CS {reference['classifier_score']:.2f}  FCD {reference['frechet_distance']:.2f}")
     print(f"{'step':>7}{'train min':>11}{'CS':>8}{'FCD':>9}{'classes>=5%':>13}")

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from flops import dense_step_matmuls, gan_step_flops  # noqa: E402
-from gan_helpers import config, models, training  # noqa: E402
+from gan_helpers import config, data, models, training  # noqa: E402
 
 BATCH = 128
 
@@ -120,7 +120,7 @@ def trainer_steps_per_second(gan: training.GAN, images: np.ndarray, steps: int, 
                              warmup: int = 50, batches: tf.data.Dataset | None = None) -> list[float]:
     """Steps/s of ``repeats`` fit() calls of ``steps`` steps each, after a warm-up call; ``batches`` defaults
     to the trainer's own pipeline over ``images``."""
-    batches = batches or training.real_image_batches(images, BATCH * gan.d_steps)
+    batches = batches or data.real_image_batches(images, BATCH * gan.settings.d_steps)
     gan.fit(batches, steps_per_epoch=warmup, shuffle=False, verbose=0)
     rates = []
     for _ in range(repeats):
@@ -183,8 +183,8 @@ def report_dcgans(rng, peak: float, args) -> None:
     """The lab DCGANs of notebooks 05 and 06, trainer only."""
     print("\nlab DCGANs, gan_helpers trainer")
     for name, build_g, build_d, shape in (
-            ("Fashion-MNIST (05)", models.fashion_generator, models.fashion_discriminator, (28, 28, 1)),
-            ("CIFAR-10 (06)", models.cifar_generator, models.cifar_discriminator, (32, 32, 3))):
+            ("Fashion-MNIST (05)", models.compact_generator, models.compact_discriminator, (28, 28, 1)),
+            ("CIFAR-10 (06)", models.constant_width_generator, models.constant_width_discriminator, (32, 32, 3))):
         gan = training.GAN(build_g(), build_d())
         gan.compile()
         images = rng.uniform(-1, 1, (5_000, *shape)).astype("float32")

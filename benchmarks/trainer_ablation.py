@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from gan_helpers import config, models, training  # noqa: E402
+from gan_helpers import config, data, models, training  # noqa: E402
 from train_speed import BATCH, trainer_steps_per_second  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def timed(step, steps: int, repeats: int, warmup: int) -> list[float]:
 def unfused_rates(images, steps, repeats, warmup) -> list[float]:
     """D and G updates as two XLA-compiled functions, one Python call each per step."""
     gan = dense_gan()
-    batches = iter(training.real_image_batches(images, BATCH))
+    batches = iter(data.real_image_batches(images, BATCH))
     d_step = tf.function(gan.discriminator_step, jit_compile=True)
     g_step = tf.function(lambda: gan.generator_step(BATCH), jit_compile=True)
 

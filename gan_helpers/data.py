@@ -271,6 +271,28 @@ def augmentation(flip: bool = True, rotation_degrees: float = 10.0, seed: int = 
     return keras.Sequential(steps, name="augmentation")
 
 
+def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0, labels: np.ndarray | None = None,
+                       augment=None):
+    """An endless, shuffled ``tf.data`` stream of real image batches (batch_size, H, W, C), or of (images,
+    labels (batch_size,) int32) pairs when ``labels`` (N,) are given. ``augment`` (e.g.
+    ``augmentation()``) is applied to each batch of images in training mode."""
+    import tensorflow as tf
+
+    buffer = min(len(images), 20_000)
+    elements = images if labels is None else (images, np.asarray(labels, dtype="int32"))
+    batches = (tf.data.Dataset.from_tensor_slices(elements).repeat().shuffle(buffer, seed=seed)
+               .batch(batch_size, drop_remainder=True))
+    if augment is not None:
+        transform = lambda x: augment(x, training=True)  # noqa: E731
+        batches = batches.map(transform if labels is None else lambda x, y: (transform(x), y),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    # tf.data's autotuner slowed the dense GAN's fit() by about a quarter on a 2-core CPU
+    # (benchmarks/trainer_ablation.py); a fixed prefetch of two batches keeps up without it.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return batches.prefetch(2).with_options(options)
+
+
 def example_folder(folder: str | os.PathLike, dataset: str = "cifar10", classes: Iterable[int | str] = ("horse",),
                    count: int = 500) -> Path:
     """Write the first ``count`` training images of each class in ``classes`` of ``dataset`` as PNGs into

@@ -35,6 +35,14 @@ def _check_rates(rates: Sequence[float], count: int) -> tuple[float, ...]:
     return rates
 
 
+LABEL_LAYER = "one_hot_label"
+
+
+def class_count(generator: keras.Model) -> int:
+    """How many classes a conditional network (built with ``num_classes``) knows."""
+    return int(generator.get_layer(LABEL_LAYER).num_tokens)
+
+
 def _with_labels(tensor, num_classes: int | None):
     """(inputs, tensor) for an unconditional net, or (inputs + a label input (N,) int, tensor joined with
     the one-hot label) for a conditional one. (Multiplying the input by a learned label embedding instead
@@ -43,7 +51,7 @@ def _with_labels(tensor, num_classes: int | None):
     if num_classes is None:
         return [], tensor
     labels = keras.Input((), dtype="int32", name="labels")
-    one_hot = layers.CategoryEncoding(num_tokens=num_classes, output_mode="one_hot", name="one_hot_label")(labels)
+    one_hot = layers.CategoryEncoding(num_tokens=num_classes, output_mode="one_hot", name=LABEL_LAYER)(labels)
     return [labels], layers.Concatenate()([tensor, one_hot])
 
 
@@ -90,9 +98,16 @@ def dense_discriminator(image_shape: Sequence[int] = (28, 28, 1), units: Sequenc
     return keras.Model([images, *label_inputs] if label_inputs else images, probability, name=name)
 
 
-def fashion_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4) -> keras.Model:
-    """The Fashion-MNIST lab's D: Conv 64 k5 s2 -> Conv 128 k3 s2 -> Dense 1024 -> 1 (6,500,097 params)."""
-    image_shape = _check_image_shape(image_shape, divisor=4)
+# Each convolutional pair halves (D) and doubles (G) the image size in stride-2 stages, so it fits images
+# whose height and width are multiples of this; the builders check it with ``_check_image_shape``.
+COMPACT_SIZE_MULTIPLE = 4          # D: two stride-2 convolutions; G: two stride-2 transposed convolutions
+CONSTANT_WIDTH_SIZE_MULTIPLE = 16  # D: four stride-2 convolutions (G needs only 8)
+
+
+def compact_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4) -> keras.Model:
+    """Two strided convolutions and a wide dense layer (the Fashion-MNIST lab's D): Conv 64 k5 s2 -> Conv
+    128 k3 s2 -> Dense 1024 -> 1, LeakyReLU and dropout (6,500,097 params at 28x28x1)."""
+    image_shape = _check_image_shape(image_shape, divisor=COMPACT_SIZE_MULTIPLE)
     (rate,) = _check_rates([dropout_rate], 1)
     images = keras.Input(image_shape, name="images")
     x = images
@@ -105,12 +120,13 @@ def fashion_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.Dropout(rate)(x)
     probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
-    return keras.Model(images, probability, name="fashion_discriminator")
+    return keras.Model(images, probability, name="compact_discriminator")
 
 
-def fashion_generator(latent_dim: int = 100, image_shape: Sequence[int] = (28, 28, 1)) -> keras.Model:
-    """The Fashion-MNIST lab's G: Dense 7*7*128 -> ConvT 64 k5 s2 -> ConvT C k5 s2 tanh (865,281 params)."""
-    height, width, channels = _check_image_shape(image_shape, divisor=4)
+def compact_generator(latent_dim: int = 100, image_shape: Sequence[int] = (28, 28, 1)) -> keras.Model:
+    """A dense layer and two strided transposed convolutions with batch norm (the Fashion-MNIST lab's G):
+    Dense (H/4)(W/4)128 -> ConvT 64 k5 s2 -> ConvT C k5 s2 tanh (865,281 params at 28x28x1)."""
+    height, width, channels = _check_image_shape(image_shape, divisor=COMPACT_SIZE_MULTIPLE)
     noise = keras.Input((latent_dim,), name="noise")
     x = layers.Dense(height // 4 * width // 4 * 128)(noise)
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
@@ -120,12 +136,13 @@ def fashion_generator(latent_dim: int = 100, image_shape: Sequence[int] = (28, 2
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.BatchNormalization()(x)
     images = layers.Conv2DTranspose(channels, 5, strides=2, padding="same", activation="tanh", dtype="float32")(x)
-    return keras.Model(noise, images, name="fashion_generator")
+    return keras.Model(noise, images, name="compact_generator")
 
 
-def cifar_discriminator(image_shape: Sequence[int] = (32, 32, 3), dropout_rate: float = 0.4) -> keras.Model:
-    """The CIFAR lab's D: Conv 64 -> 128 -> 128 -> 256 (k3 s2) -> Dropout -> Dense 1 (519,425 params)."""
-    image_shape = _check_image_shape(image_shape, divisor=16)
+def constant_width_discriminator(image_shape: Sequence[int] = (32, 32, 3), dropout_rate: float = 0.4) -> keras.Model:
+    """Four strided convolutions (the CIFAR-10 lab's D): Conv 64 -> 128 -> 128 -> 256 (k3 s2) -> Dropout ->
+    Dense 1 (519,425 params at 32x32x3)."""
+    image_shape = _check_image_shape(image_shape, divisor=CONSTANT_WIDTH_SIZE_MULTIPLE)
     (rate,) = _check_rates([dropout_rate], 1)
     images = keras.Input(image_shape, name="images")
     x = images
@@ -135,12 +152,13 @@ def cifar_discriminator(image_shape: Sequence[int] = (32, 32, 3), dropout_rate: 
     x = layers.Flatten()(x)
     x = layers.Dropout(rate)(x)
     probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
-    return keras.Model(images, probability, name="cifar_discriminator")
+    return keras.Model(images, probability, name="constant_width_discriminator")
 
 
-def cifar_generator(latent_dim: int = 100, image_shape: Sequence[int] = (32, 32, 3)) -> keras.Model:
-    """The CIFAR lab's G: Dense 4*4*256 -> 3 x ConvT 128 k4 s2 -> Conv C k4 tanh (1,468,803 params)."""
-    height, width, channels = _check_image_shape(image_shape, divisor=8)
+def constant_width_generator(latent_dim: int = 100, image_shape: Sequence[int] = (32, 32, 3)) -> keras.Model:
+    """Three strided transposed convolutions of 128 filters at every resolution (the CIFAR-10 lab's G):
+    Dense (H/8)(W/8)256 -> 3 x ConvT 128 k4 s2 -> Conv C k4 tanh (1,468,803 params at 32x32x3)."""
+    height, width, channels = _check_image_shape(image_shape, divisor=CONSTANT_WIDTH_SIZE_MULTIPLE)
     noise = keras.Input((latent_dim,), name="noise")
     x = layers.Dense(height // 8 * width // 8 * 256)(noise)
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
@@ -149,4 +167,4 @@ def cifar_generator(latent_dim: int = 100, image_shape: Sequence[int] = (32, 32,
         x = layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     images = layers.Conv2D(channels, 4, padding="same", activation="tanh", dtype="float32")(x)
-    return keras.Model(noise, images, name="cifar_generator")
+    return keras.Model(noise, images, name="constant_width_generator")

@@ -16,6 +16,8 @@ if not matplotlib.get_backend().lower().startswith(("module://", "inline", "nbag
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .run_folder import RunFolder, write_atomically
+
 
 def to_display_range(images: np.ndarray) -> np.ndarray:
     """[-1, 1] -> [0, 1] (clipped), dropping a single channel so matplotlib shows grayscale."""
@@ -27,7 +29,7 @@ def show_and_close(figure: plt.Figure, show: bool = True, save_to: str | Path | 
     """Save ``figure`` to ``save_to`` (if given), display it inline when running under IPython (and
     ``show``), then close it."""
     if save_to is not None:
-        figure.savefig(save_to, dpi=100, bbox_inches="tight")
+        write_atomically(Path(save_to), lambda temporary: figure.savefig(temporary, dpi=100, bbox_inches="tight"))
     if show:
         try:
             from IPython import get_ipython
@@ -110,11 +112,6 @@ def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None) -> p
                       columns=len(noise), labels=labels)
 
 
-def sample_grid_files(run_dir: str | Path) -> list[Path]:
-    """The saved grid arrays of a run, samples/step_NNNNNN.npy, in step order."""
-    return sorted(Path(run_dir, "samples").glob("step_*.npy"))
-
-
 def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None) -> plt.Figure:
     """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1]."""
     figure, axes = plt.subplots(1, len(grids), figsize=(3.2 * len(grids), 3.6), squeeze=False)
@@ -165,13 +162,15 @@ def progress_gif(run_dir: str | Path, path: str | Path | None = None, seconds_pe
     """Write a GIF of the fixed-noise grid over training (one frame per saved grid); returns its path."""
     from PIL import Image
 
-    files = sample_grid_files(run_dir)
-    if not files:
+    grids = RunFolder(run_dir).grids()
+    if not grids:
         raise FileNotFoundError(f"No saved grids (samples/step_*.npy) in {run_dir}.")
-    frames = [Image.fromarray((_tile(np.load(f)) * 255).astype("uint8")).resize((280, 280), Image.NEAREST)
-              for f in files]
+    frames = [Image.fromarray((_tile(grid) * 255).astype("uint8")).resize((280, 280), Image.NEAREST)
+              for grid in grids.values()]
     path = Path(path or Path(run_dir) / "progress.gif")
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(seconds_per_frame * 1000), loop=0)
+    write_atomically(path, lambda temporary: frames[0].save(temporary, format="GIF", save_all=True,
+                                                             append_images=frames[1:],
+                                                             duration=int(seconds_per_frame * 1000), loop=0))
     return path
 
 

@@ -5,67 +5,55 @@ from pathlib import Path
 from typing import Sequence
 
 import keras
-import numpy as np
 
 from . import assessment, config, data, models, plotting, sampling, training
+from .run_folder import RunFolder
+from .settings import BALANCED, Settings
 
-# The settings notebook 01 found to train legible, varied digits (run B): one-sided label smoothing and
-# the generator's Adam matched to D's. The assignment's literal settings are real_label=1.0,
-# g_learning_rate=1e-3, g_beta_1=0.9.
-BALANCED = {"real_label": 0.9, "g_learning_rate": 2e-4, "g_beta_1": 0.5}
+# The convolutional architectures, named for what they are: (generator builder, discriminator builder).
+ARCHITECTURES = {
+    "compact": (models.compact_generator, models.compact_discriminator),                 # Fashion-MNIST lab
+    "constant_width": (models.constant_width_generator, models.constant_width_discriminator),  # CIFAR-10 lab
+}
+# Which architecture each dataset's DCGAN uses (notebooks 05, 06 and 07).
+DATASET_ARCHITECTURE = {"mnist": "compact", "fashion_mnist": "compact", "cifar10": "constant_width"}
 
 
-# The labs' DCGANs (notebooks 05, 06 and 09): (generator builder, discriminator builder) per architecture.
-LAB_DCGANS = {"fashion_mnist": (models.fashion_generator, models.fashion_discriminator),
-              "cifar10": (models.cifar_generator, models.cifar_discriminator)}
-
-
-def _compiled(generator: keras.Model, discriminator: keras.Model, *, real_label: float, d_steps: int, seed: int,
-              d_learning_rate: float, d_beta_1: float, g_learning_rate: float, g_beta_1: float,
-              num_classes: int | None = None, mismatched_real: bool = False) -> training.GAN:
-    gan = training.GAN(generator, discriminator, d_steps=d_steps, real_label=real_label, seed=seed,
-                       num_classes=num_classes, mismatched_real=mismatched_real)
-    gan.compile(d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=d_beta_1),
-                g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=g_beta_1))
+def dcgan(architecture: str, image_shape: Sequence[int] | None = None, settings: Settings = BALANCED,
+          seed: int = 0, **overrides) -> training.GAN:
+    """A compiled convolutional GAN of one of ``ARCHITECTURES`` (at its default image shape, or
+    ``image_shape``), trained with ``settings``; keyword ``overrides`` change single settings."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"Unknown DCGAN architecture {architecture!r}; expected one of {sorted(ARCHITECTURES)}.")
+    build_generator, build_discriminator = ARCHITECTURES[architecture]
+    shape = {} if image_shape is None else {"image_shape": tuple(image_shape)}
+    gan = training.GAN(build_generator(**shape), build_discriminator(**shape), settings, seed=seed, **overrides)
+    gan.compile()
     return gan
 
 
-def dcgan(architecture: str, image_shape: Sequence[int] | None = None, d_steps: int = 1, seed: int = 0,
-          **settings) -> training.GAN:
-    """A lab DCGAN ("fashion_mnist": 28x28x1, "cifar10": 32x32x3 or any size divisible by 16), compiled
-    with BALANCED settings for both players (Adam 2e-4, beta_1 0.5, real label 0.9); ``settings``
-    overrides them (real_label, d_learning_rate, d_beta_1, g_learning_rate, g_beta_1)."""
-    if architecture not in LAB_DCGANS:
-        raise ValueError(f"Unknown DCGAN architecture {architecture!r}; expected one of {sorted(LAB_DCGANS)}.")
-    build_generator, build_discriminator = LAB_DCGANS[architecture]
-    shape = {} if image_shape is None else {"image_shape": tuple(image_shape)}
-    options = {**BALANCED, "d_learning_rate": 2e-4, "d_beta_1": 0.5, **settings}
-    return _compiled(build_generator(**shape), build_discriminator(**shape), d_steps=d_steps, seed=seed, **options)
-
-
-def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), real_label: float = BALANCED["real_label"],
-                    g_learning_rate: float = BALANCED["g_learning_rate"], g_beta_1: float = BALANCED["g_beta_1"],
-                    d_learning_rate: float = 2e-4, d_beta_1: float = 0.5, d_steps: int = 1,
-                    seed: int = 0, num_classes: int | None = None, mismatched_real: bool = False) -> training.GAN:
-    """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network; with
-    ``num_classes`` (10 for digits), the conditional version: both networks also take the label, and
-    ``mismatched_real`` makes D also reject real digits under wrong labels (see ``training.GAN``)."""
-    return _compiled(models.dense_generator(num_classes=num_classes),
-                     models.dense_discriminator(dropout_rates=dropout_rates, num_classes=num_classes),
-                     real_label=real_label, d_steps=d_steps, seed=seed, d_learning_rate=d_learning_rate,
-                     d_beta_1=d_beta_1, g_learning_rate=g_learning_rate, g_beta_1=g_beta_1,
-                     num_classes=num_classes, mismatched_real=mismatched_real)
+def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), settings: Settings = BALANCED, seed: int = 0,
+                    num_classes: int | None = None, mismatched_real: bool = False, **overrides) -> training.GAN:
+    """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
+    (keyword ``overrides`` change single settings); with ``num_classes`` (10 for digits), the conditional
+    version: both networks also take the label, and ``mismatched_real`` makes D also reject real digits
+    under wrong labels (see ``training.GAN``)."""
+    gan = training.GAN(models.dense_generator(num_classes=num_classes),
+                       models.dense_discriminator(dropout_rates=dropout_rates, num_classes=num_classes),
+                       settings, seed=seed, num_classes=num_classes, mismatched_real=mismatched_real, **overrides)
+    gan.compile()
+    return gan
 
 
 def dense_mnist_generator(run_dir: str | Path, fallback_dir: str | Path, fallback_steps: int,
                           seed: int = 0) -> keras.Model:
     """Notebook 01's generator from ``run_dir``; if absent, say so and train a short run in ``fallback_dir``
     (resumed or reloaded there on later calls)."""
-    run_dir = Path(run_dir)
-    if (run_dir / "generator.keras").is_file():
-        print(f"Loaded notebook 01's generator from {run_dir}.")
-        return sampling.load_generator(run_dir)
-    print(f"No trained generator in {run_dir} (notebook 01 makes it); training a short one of "
+    run = RunFolder(run_dir)
+    if run.generator_file.is_file():
+        print(f"Loaded notebook 01's generator from {run.path}.")
+        return run.generator()
+    print(f"No trained generator in {run.path} (notebook 01 makes it); training a short one of "
           f"{fallback_steps} steps in {fallback_dir} instead, so this notebook also runs alone.")
     gan = dense_mnist_gan(seed=seed)
     training.train(gan, data.load_images("mnist"), steps=fallback_steps, run_dir=fallback_dir,
@@ -79,22 +67,24 @@ def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Pa
     """Train (or resume, or reload) one configuration and judge its final generator.
 
     Returns {"history": per-100-step rows, "grids": {step: (25, H, W, C) images in [-1, 1]},
-    "metrics": the judge's metrics on ``eval_samples`` images, "seconds": training wall time}.
+    "final_grid": the last of them, "metrics": the judge's metrics on ``eval_samples`` images,
+    "seconds": training wall time, "run_dir": the run's folder}.
     """
     history = training.train(gan, images, steps=steps, run_dir=run_dir, batch_size=batch_size,
                              sample_interval=sample_interval, show_samples=show_samples)
-    grids = {int(path.stem.split("_")[1]): np.load(path) for path in plotting.sample_grid_files(run_dir)}
+    run = RunFolder(run_dir)
     metrics = judge(sampling.sample(gan.generator, eval_samples, seed=seed))
-    return {"history": history, "grids": grids, "metrics": metrics, "seconds": history[-1]["seconds"]}
+    return {"history": history, "grids": run.grids(), "final_grid": run.final_grid(), "metrics": metrics,
+            "seconds": history[-1]["seconds"], "run_dir": run.path}
 
 
 def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Judge, *, steps: int,
                     sample_interval: int, eval_samples: int, dropout_rates: Sequence[float] = (0.3, 0.3),
-                    batch_size: int = 128, seed: int = 0, **gan_options) -> dict:
+                    batch_size: int = 128, seed: int = 0, settings: Settings = BALANCED, **overrides) -> dict:
     """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in
     out_dir/<name> and judged; prints its wall time and class coverage. Returns ``train_and_assess``'s dict."""
     config.seed_everything(seed)
-    gan = dense_mnist_gan(dropout_rates=dropout_rates, seed=seed, **gan_options)
+    gan = dense_mnist_gan(dropout_rates=dropout_rates, settings=settings, seed=seed, **overrides)
     result = train_and_assess(gan, images, steps=steps, run_dir=Path(out_dir) / name.replace(" ", "_"),
                               judge=judge, eval_samples=eval_samples, batch_size=batch_size,
                               sample_interval=min(sample_interval, steps), seed=seed)
@@ -102,15 +92,30 @@ def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Ju
     return result
 
 
+def class_judge(dataset: str, classes: Sequence[int | str], out_dir: str | Path) -> keras.Model:
+    """Show 25 real training images of each class (saved as out_dir/real_images.png), then load the shipped
+    classifier for ``dataset`` and print its accuracy on the real test set, so a reader knows how far to
+    trust its verdicts. Returns the classifier."""
+    plotting.show_and_close(plotting.compare_grids({name: data.load_images(dataset, classes=name)[:25]
+                                                    for name in classes},
+                                                   title="Real training images, one class per GAN"),
+                            save_to=Path(out_dir) / "real_images.png")
+    classifier = assessment.load_classifier(assessment.classifier_path(dataset))
+    x_test, y_test = data.load_images(dataset, split="test", return_labels=True)
+    accuracy = assessment.accuracy(assessment.classify(classifier, x_test)[0], y_test)
+    print(f"classifier accuracy on the real {dataset} test set: {accuracy:.2%}")
+    return classifier
+
+
 def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifier, *, steps: int,
                     sample_interval: int, eval_samples: int, d_steps: int = 1, batch_size: int = 128,
                     seed: int = 0, show_samples: bool = True) -> dict:
-    """One GAN for one class of ``dataset`` (the lab DCGAN of that dataset), in out_dir/<class>_dg<d_steps>.
+    """One GAN for one class of ``dataset`` (the DCGAN of ``DATASET_ARCHITECTURE``), in out_dir/<class>_dg<d_steps>.
 
     Trains (or resumes, or reloads), saves the loss plot as losses.png in the run folder and shows it, and
     judges ``eval_samples`` generated images against that class's real test images, with up to
     ``eval_samples`` real training images of the class as the reference.
-    Returns ``train_and_assess``'s dict plus "reference" (the real images' metrics) and "run_dir".
+    Returns ``train_and_assess``'s dict plus "reference" (the real images' metrics).
     """
     index = data.class_index(dataset, cls)
     name = data.CLASS_NAMES[dataset][index]
@@ -118,7 +123,7 @@ def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifie
     judge = assessment.Judge(classifier, data.load_images(dataset, classes=index, split="test"),
                              images[:eval_samples], intended_class=index)
     config.seed_everything(seed)
-    gan = dcgan(dataset, d_steps=d_steps, seed=seed)
+    gan = dcgan(DATASET_ARCHITECTURE[dataset], d_steps=d_steps, seed=seed)
     run_dir = Path(out_dir) / f"{name.replace(' ', '_')}_dg{d_steps}"
     result = train_and_assess(gan, images, steps=steps, run_dir=run_dir, judge=judge, eval_samples=eval_samples,
                               sample_interval=min(sample_interval, steps), batch_size=batch_size, seed=seed,
@@ -128,7 +133,33 @@ def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifie
     print(f"{name} (D:G {d_steps}:1): {result['history'][-1]['step']} steps in {result['seconds'] / 60:.1f} min; "
           f"class accuracy {result['metrics']['class_accuracy']:.1%} "
           f"(real images: {judge.reference['class_accuracy']:.1%})")
-    return {**result, "reference": judge.reference, "run_dir": run_dir}
+    return {**result, "reference": judge.reference}
+
+
+def ratio_study(dataset: str, cls: int | str, out_dir: str | Path, classifier, *, ratios: Sequence[int],
+                steps: int, eval_samples: int, batch_size: int = 128, seed: int = 0) -> dict[str, dict]:
+    """The same class trained once per D:G ratio in ``ratios`` (same steps and seed; a run that already
+    exists is reloaded). Shows and saves (in out_dir) the losses and accuracies by ratio and the final
+    grids side by side, and prints the per-ratio table and wall times.
+    Returns {"D:G k:1": ``class_dcgan_run``'s dict}."""
+    name = data.CLASS_NAMES[dataset][data.class_index(dataset, cls)]
+    runs = {f"D:G {k}:1": class_dcgan_run(dataset, cls, out_dir, classifier, steps=steps, d_steps=k,
+                                          sample_interval=steps, eval_samples=eval_samples,
+                                          batch_size=batch_size, seed=seed, show_samples=False)
+            for k in ratios}
+    histories = {label: run["history"] for label, run in runs.items()}
+    for kind, plot in (("losses", plotting.plot_losses), ("accuracies", plotting.plot_accuracies)):
+        plotting.show_and_close(plot(histories, title=f"{name}: {kind} by D:G ratio"),
+                                save_to=Path(out_dir) / f"ratio_{kind}.png")
+    plotting.show_and_close(plotting.compare_grids({label: run["final_grid"] for label, run in runs.items()},
+                                                   title=f"{name} after {steps} steps"),
+                            save_to=Path(out_dir) / "ratio_samples.png")
+    reference = next(iter(runs.values()))["reference"]
+    print(assessment.format_table({**{label: run["metrics"] for label, run in runs.items()}, "real": reference},
+                                  CLASS_COLUMNS))
+    for label, run in runs.items():
+        print(f"{label}: {run['seconds'] / 60:.1f} min of training")
+    return runs
 
 
 # For one-class generators; class coverage says nothing there (every image should be the one class).

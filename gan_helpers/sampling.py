@@ -5,6 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import models
+from .run_folder import RunFolder
+
 
 def noise(count: int, latent_dim: int = 100, seed: int = 0) -> np.ndarray:
     """Standard-normal noise (count, latent_dim) float32, repeatable for a given seed."""
@@ -22,11 +25,6 @@ def is_conditional(generator) -> bool:
     return len(generator.inputs) == 2
 
 
-def class_count(generator) -> int:
-    """How many classes a conditional generator (``models.dense_generator(num_classes=...)``) knows."""
-    return int(generator.get_layer("one_hot_label").num_tokens)
-
-
 def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = None,
              batch_size: int = 1000) -> np.ndarray:
     """Images (N, H, W, C) in [-1, 1] from noise (N, latent_dim), in inference mode, batch by batch.
@@ -42,7 +40,7 @@ def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = N
                          "an unconditional one takes none.")
     if labels is not None:
         labels = np.asarray(labels, dtype="int32")
-        classes = class_count(generator)
+        classes = models.class_count(generator)
         if labels.shape != (len(noise_vectors),) or labels.min() < 0 or labels.max() >= classes:
             raise ValueError(f"Expected labels of shape ({len(noise_vectors)},) in [0, {classes}), got shape "
                              f"{labels.shape} with values {labels.min()}..{labels.max()}.")
@@ -62,7 +60,7 @@ def sample(generator, count: int, seed: int = 0, labels: np.ndarray | None = Non
     """``count`` images (count, H, W, C) in [-1, 1] from seeded noise; a conditional generator makes
     the classes in ``labels`` (default: ``balanced_labels``)."""
     if labels is None and is_conditional(generator):
-        labels = balanced_labels(count, class_count(generator))
+        labels = balanced_labels(count, models.class_count(generator))
     return generate(generator, noise(count, _latent_dim(generator), seed), labels)
 
 
@@ -83,7 +81,7 @@ def interpolate(start: np.ndarray, end: np.ndarray, count: int = 10) -> np.ndarr
 
 
 def load_generator(path: str | Path):
-    """Load a generator saved by ``training.train`` (run_dir/generator.keras).
+    """Load a generator saved by ``training.train``: a run folder (its generator.keras) or a .keras file.
 
     Raises:
         FileNotFoundError: no file at ``path`` (train it first, e.g. with notebook 01).
@@ -91,9 +89,8 @@ def load_generator(path: str | Path):
     import keras
 
     path = Path(path)
-    if path.is_dir():
-        path = path / "generator.keras"
+    if path.is_dir() or path.suffix != ".keras":
+        return RunFolder(path).generator()
     if not path.is_file():
-        raise FileNotFoundError(f"No saved generator at {path}; run the notebook that trains it first "
-                                f"(its run folder holds generator.keras).")
+        raise FileNotFoundError(f"No saved generator at {path}; run the notebook that trains it first.")
     return keras.models.load_model(path, compile=False)

@@ -6,10 +6,10 @@ from gan_helpers import models
 PARAMETER_COUNTS = [
     (models.dense_generator, (28, 28, 1), 1_486_352),
     (models.dense_discriminator, (1,), 1_460_225),
-    (models.fashion_generator, (28, 28, 1), 865_281),
-    (models.fashion_discriminator, (1,), 6_500_097),
-    (models.cifar_generator, (32, 32, 3), 1_468_803),
-    (models.cifar_discriminator, (1,), 519_425),
+    (models.compact_generator, (28, 28, 1), 865_281),
+    (models.compact_discriminator, (1,), 6_500_097),
+    (models.constant_width_generator, (32, 32, 3), 1_468_803),
+    (models.constant_width_discriminator, (1,), 519_425),
 ]
 
 
@@ -37,8 +37,8 @@ def test_dropout_rates_are_parameters():
 
 
 @pytest.mark.parametrize("build, shape", [(models.dense_generator, (28, 28)),
-                                          (models.fashion_generator, (30, 30, 1)),
-                                          (models.cifar_discriminator, (32, 32, 2))])
+                                          (models.compact_generator, (30, 30, 1)),
+                                          (models.constant_width_discriminator, (32, 32, 2))])
 def test_impossible_image_shape_is_refused(build, shape):
     with pytest.raises(ValueError, match="Expected image_shape|divisible by"):
         build(image_shape=shape)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gan_helpers import models, recipes, sampling
+from gan_helpers import models, recipes, sampling, settings
 
 
 def test_noise_is_seeded_and_shaped():
@@ -24,12 +24,15 @@ def test_missing_generator_is_a_clear_error(tmp_path):
         sampling.load_generator(tmp_path)
 
 
-def test_recipe_uses_one_optimizer_per_network_with_given_rates():
-    gan = recipes.dense_mnist_gan(real_label=1.0, g_learning_rate=1e-3, g_beta_1=0.9)
+def test_recipe_uses_one_optimizer_per_network_with_the_settings_rates():
+    gan = recipes.dense_mnist_gan(settings=settings.LITERAL)
     assert gan.d_optimizer is not gan.g_optimizer
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
-    assert gan.g_optimizer.beta_1 == 0.9 and gan.d_optimizer.beta_1 == 0.5 and gan.real_label == 1.0
+    assert gan.g_optimizer.beta_1 == 0.9 and gan.d_optimizer.beta_1 == 0.5 and gan.settings.real_label == 1.0
+    tuned = recipes.dense_mnist_gan(g_learning_rate=4e-4)  # BALANCED with one setting changed
+    assert float(tuned.g_optimizer.learning_rate) == pytest.approx(4e-4)
+    assert tuned.settings == settings.BALANCED.replace(g_learning_rate=4e-4)
 
 
 def test_conditional_generation_needs_and_uses_labels():
@@ -60,9 +63,9 @@ def test_spherical_interpolation_runs_between_the_endpoints():
         sampling.interpolate(start, end, count=1)
 
 
-def test_dcgan_recipe_builds_the_lab_networks_at_other_sizes():
-    gan = recipes.dcgan("cifar10", image_shape=(64, 64, 1), d_steps=2)
-    assert gan.generator.output_shape == (None, 64, 64, 1) and gan.d_steps == 2
-    assert recipes.dcgan("fashion_mnist").generator.count_params() == 865_281
+def test_dcgan_recipe_builds_the_named_networks_at_other_sizes():
+    gan = recipes.dcgan("constant_width", image_shape=(64, 64, 1), d_steps=2)
+    assert gan.generator.output_shape == (None, 64, 64, 1) and gan.settings.d_steps == 2
+    assert recipes.dcgan(recipes.DATASET_ARCHITECTURE["fashion_mnist"]).generator.count_params() == 865_281
     with pytest.raises(ValueError, match="Unknown DCGAN architecture 'vgg'"):
         recipes.dcgan("vgg")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_helpers import training
+from gan_helpers import data, training
 
 
 def _images(count=64, seed=0):
@@ -39,7 +39,7 @@ def test_generator_step_changes_only_g(make_tiny_gan):
 @pytest.mark.parametrize("ratio", [1, 3])
 def test_d_to_g_ratio_holds(make_tiny_gan, ratio):
     gan = make_tiny_gan(d_steps=ratio)
-    gan.fit(training.real_image_batches(_images(), 8 * ratio), steps_per_epoch=5, shuffle=False, verbose=0)
+    gan.fit(data.real_image_batches(_images(), 8 * ratio), steps_per_epoch=5, shuffle=False, verbose=0)
     assert int(gan.g_optimizer.iterations.numpy()) == 5
     assert int(gan.d_optimizer.iterations.numpy()) == 5 * ratio
 
@@ -228,11 +228,9 @@ def test_mismatched_real_needs_labels(make_tiny_gan):
 
 
 def test_augmentation_is_applied_to_real_batches():
-    from gan_helpers import data
-
     images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
     flip_only = data.augmentation(flip=True, rotation_degrees=0)
-    batch = next(iter(training.real_image_batches(images, 32, augment=flip_only))).numpy()
+    batch = next(iter(data.real_image_batches(images, 32, augment=flip_only))).numpy()
     originals = {image.tobytes() for image in images}
     mirrors = {image[:, ::-1].tobytes() for image in images}
     assert all(b.tobytes() in originals | mirrors for b in batch)
@@ -241,7 +239,7 @@ def test_augmentation_is_applied_to_real_batches():
 
 def test_real_batches_are_shuffled_draws_of_the_images_without_the_autotuner():
     images = np.arange(64, dtype="float32").reshape(64, 1, 1, 1) / 64
-    batches = training.real_image_batches(images, 16)
+    batches = data.real_image_batches(images, 16)
     drawn = np.concatenate([b.numpy().ravel() for b in batches.take(8)])
     assert drawn.shape == (128,) and set(drawn) <= set(images.ravel())
     assert not np.array_equal(drawn[:64], images.ravel())  # shuffled, not in stored order

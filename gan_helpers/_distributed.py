@@ -1,0 +1,36 @@
+"""The plumbing that lets ``training.GAN`` run unchanged on several devices (``tf.distribute``).
+
+On one device every function here is the identity or close to it. Under a strategy with R replicas, each
+replica trains on its 1/R of every batch, so:
+
+- random numbers are drawn once for the whole batch and sliced, so R devices see what one device would;
+- each replica's loss is divided by R, because the replicas' gradients are summed;
+- the metrics are averaged over the replicas before they are reported.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+from keras import ops
+
+
+def replica_count() -> int:
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_slice(global_draw, count: int, seed):
+    """This replica's ``count`` values of one draw for all replicas: ``global_draw(total, seed)`` makes
+    ``count * replicas`` values from a (2,) int32 ``seed``."""
+    replicas = replica_count()
+    replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+    return global_draw(count * replicas, seed)[replica * count:(replica + 1) * count]
+
+
+def scaled_loss(loss, optimizer):
+    """The loss whose gradient this replica contributes: divided by the replica count, and scaled by a
+    mixed-precision ``LossScaleOptimizer`` (a no-op for other optimizers)."""
+    return optimizer.scale_loss(loss / replica_count())
+
+
+def global_mean(value):
+    """The mean of ``value`` over all replicas (itself on one device)."""
+    return tf.distribute.get_replica_context().all_reduce("MEAN", ops.convert_to_tensor(value))

@@ -1,0 +1,70 @@
+"""The adversarial settings of a GAN run, in one place: what the two players learn with and how they take turns.
+
+Two named sets, used by the recipes, the notebooks, the benchmarks and the tests:
+
+- ``LITERAL``: the assignment's listing, as written.
+- ``BALANCED``: what the bundle trains with by default (notebook 01's run B).
+
+Change one field with ``dataclasses.replace(BALANCED, g_learning_rate=4e-4)``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+@dataclass(frozen=True)
+class Settings:
+    """How a GAN trains.
+
+    Attributes:
+        real_label: D's target for real images, in (0.5, 1]; below 1 is one-sided label smoothing (0.9).
+        d_learning_rate, d_beta_1: the discriminator's Adam.
+        g_learning_rate, g_beta_1: the generator's Adam (the assignment's "GAN" optimizer).
+        d_steps: discriminator updates per generator update (the D:G ratio), an integer >= 1.
+    """
+
+    real_label: float
+    d_learning_rate: float
+    d_beta_1: float
+    g_learning_rate: float
+    g_beta_1: float
+    d_steps: int = 1
+
+    def __post_init__(self):
+        if not 0.5 < self.real_label <= 1.0:
+            raise ValueError(f"real_label must be in (0.5, 1], got {self.real_label}.")
+        for name in ("d_learning_rate", "g_learning_rate"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)}.")
+        for name in ("d_beta_1", "g_beta_1"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}.")
+        if isinstance(self.d_steps, bool) or int(self.d_steps) != self.d_steps or self.d_steps < 1:
+            raise ValueError(f"d_steps (the D:G ratio) must be an integer >= 1, got {self.d_steps}.")
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
+        unknown = sorted(set(changes) - {field.name for field in dataclasses.fields(self)})
+        if unknown:
+            raise ValueError(f"Unknown setting(s) {unknown}; expected some of "
+                             f"{[field.name for field in dataclasses.fields(self)]}.")
+        return dataclasses.replace(self, **changes)
+
+    def table(self, other: "Settings", names: tuple[str, str]) -> str:
+        """This set and ``other`` side by side, one field per line, with ``names`` as column titles."""
+        width = max(len(field.name) for field in dataclasses.fields(self))
+        lines = [f"{'':<{width}}  {names[0]:>10}  {names[1]:>10}"]
+        for field in dataclasses.fields(self):
+            mine, theirs = getattr(self, field.name), getattr(other, field.name)
+            mark = "" if mine == theirs else "  <- differs"
+            lines.append(f"{field.name:<{width}}  {mine!s:>10}  {theirs!s:>10}{mark}")
+        return "\n".join(lines)
+
+
+# The assignment's listing: D Adam(2e-4, beta_1=0.5), the stacked "GAN" Adam(1e-3) with Keras' default
+# beta_1 0.9, real images labelled exactly 1, one D update per G update.
+LITERAL = Settings(real_label=1.0, d_learning_rate=2e-4, d_beta_1=0.5, g_learning_rate=1e-3, g_beta_1=0.9)
+
+# Notebook 01's run B: one-sided label smoothing (Salimans et al., 2016) and G's Adam matched to D's (the
+# DCGAN paper's 2e-4, beta_1 0.5). With the literal set the dense GAN collapses onto one pattern at once.
+BALANCED = LITERAL.replace(real_label=0.9, g_learning_rate=2e-4, g_beta_1=0.5)

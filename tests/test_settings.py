@@ -1,0 +1,59 @@
+import dataclasses
+
+import pytest
+
+from gan_helpers import settings, training
+from gan_helpers.settings import BALANCED, LITERAL
+
+
+def test_literal_is_the_assignment_listing_and_balanced_changes_three_values():
+    assert (LITERAL.real_label, LITERAL.d_learning_rate, LITERAL.d_beta_1) == (1.0, 2e-4, 0.5)
+    assert (LITERAL.g_learning_rate, LITERAL.g_beta_1, LITERAL.d_steps) == (1e-3, 0.9, 1)
+    changed = {f.name for f in dataclasses.fields(LITERAL) if getattr(LITERAL, f.name) != getattr(BALANCED, f.name)}
+    assert changed == {"real_label", "g_learning_rate", "g_beta_1"}
+    assert (BALANCED.real_label, BALANCED.g_learning_rate, BALANCED.g_beta_1) == (0.9, 2e-4, 0.5)
+
+
+def test_settings_are_frozen_and_replace_makes_a_copy():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        BALANCED.d_steps = 3
+    two_to_one = BALANCED.replace(d_steps=2)
+    assert two_to_one.d_steps == 2 and BALANCED.d_steps == 1
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"real_label": 0.4}, r"real_label must be in \(0.5, 1\]"),
+    ({"g_learning_rate": 0.0}, r"g_learning_rate must be in \(0, 1\)"),
+    ({"d_beta_1": 1.5}, r"d_beta_1 must be in \[0, 1\)"),
+    ({"d_steps": 1.5}, "d_steps .* must be an integer >= 1"),
+    ({"d_steps": 0}, "d_steps .* must be an integer >= 1"),
+    ({"lr": 1e-3}, r"Unknown setting\(s\) \['lr'\]; expected some of"),
+])
+def test_impossible_settings_say_what_is_expected(changes, message):
+    with pytest.raises(ValueError, match=message):
+        BALANCED.replace(**changes)
+
+
+def test_gan_takes_a_settings_set_and_single_overrides(make_tiny_gan):
+    gan = make_tiny_gan()  # the conftest factory builds training.GAN with the default settings
+    assert gan.settings == LITERAL
+    tuned = make_tiny_gan(real_label=0.9, d_steps=2)
+    assert tuned.settings == LITERAL.replace(real_label=0.9, d_steps=2)
+    assert float(tuned.d_optimizer.learning_rate) == pytest.approx(LITERAL.d_learning_rate)
+
+
+def test_table_prints_both_sets_and_marks_the_differences():
+    lines = LITERAL.table(BALANCED, ("A", "B")).splitlines()
+    assert lines[0].split() == ["A", "B"]
+    differing = [line.split()[0] for line in lines[1:] if line.endswith("<- differs")]
+    assert differing == ["real_label", "g_learning_rate", "g_beta_1"]
+    assert len(lines) == 1 + len(dataclasses.fields(settings.Settings))
+
+
+def test_training_module_exports_named_losses():
+    import numpy as np
+
+    p_real, p_fake = np.full((4, 1), 0.8, "float32"), np.full((4, 1), 0.3, "float32")
+    expected_d = 0.5 * (-np.log(0.8) - np.log(0.7))
+    assert float(training.discriminator_loss(p_real, p_fake)) == pytest.approx(expected_d, rel=1e-5)
+    assert float(training.generator_loss(p_fake)) == pytest.approx(-np.log(0.3), rel=1e-5)
