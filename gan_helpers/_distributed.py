@@ -34,3 +34,8 @@ def scaled_loss(loss, optimizer):
 def global_mean(value):
     """The mean of ``value`` over all replicas (itself on one device)."""
     return tf.distribute.get_replica_context().all_reduce("MEAN", ops.convert_to_tensor(value))
+
+
+def replica_seed(seed):
+    """A (2,) int32 seed of this replica's own, from one shared ``seed``."""
+    return seed + ops.stack([0, tf.distribute.get_replica_context().replica_id_in_sync_group])

@@ -271,21 +271,42 @@ def augmentation(flip: bool = True, rotation_degrees: float = 10.0, seed: int = 
     return keras.Sequential(steps, name="augmentation")
 
 
-def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0, labels: np.ndarray | None = None,
-                       augment=None):
-    """An endless, shuffled ``tf.data`` stream of real image batches (batch_size, H, W, C), or of (images,
-    labels (batch_size,) int32) pairs when ``labels`` (N,) are given. ``augment`` (e.g.
-    ``augmentation()``) is applied to each batch of images in training mode."""
+def shuffled_index_batches(count: int, batch_size: int, seed: int, first_batch: int = 0):
+    """An endless ``tf.data`` stream of index batches (batch_size,) int64 into ``count`` items.
+
+    Concatenated, the batches run through one epoch after another: epoch e visits every index once, in the
+    order of a permutation drawn from (``seed``, e) alone. The stream begins at batch ``first_batch``, so a
+    run resumed after b batches sees exactly the batches an uninterrupted run saw from there on.
+    """
     import tensorflow as tf
 
-    buffer = min(len(images), 20_000)
-    elements = images if labels is None else (images, np.asarray(labels, dtype="int32"))
-    batches = (tf.data.Dataset.from_tensor_slices(elements).repeat().shuffle(buffer, seed=seed)
-               .batch(batch_size, drop_remainder=True))
-    if augment is not None:
-        transform = lambda x: augment(x, training=True)  # noqa: E731
-        batches = batches.map(transform if labels is None else lambda x, y: (transform(x), y),
-                              num_parallel_calls=tf.data.AUTOTUNE)
+    epoch, offset = divmod(int(first_batch) * int(batch_size), int(count))
+
+    def permutation(epoch_number):
+        keys = tf.random.stateless_uniform([count], seed=tf.stack([tf.constant(seed, tf.int64), epoch_number]),
+                                           minval=None, maxval=None, dtype=tf.int64)
+        order = tf.argsort(keys, stable=True)
+        return tf.cast(order[offset:] if epoch_number == epoch else order, tf.int64)
+
+    return tf.data.Dataset.range(epoch, 2 ** 62).map(permutation).rebatch(batch_size, drop_remainder=True)
+
+
+def real_image_batches(images: np.ndarray, batch_size: int, seed: int = 0, labels: np.ndarray | None = None,
+                       first_batch: int = 0, augment=None):
+    """An endless ``tf.data`` stream of real image batches (batch_size, H, W, C) in the order of
+    ``shuffled_index_batches``, starting at batch number ``first_batch``; or of (images, labels (batch_size,)
+    int32) pairs when ``labels`` (N,) are given. ``augment`` (e.g. ``augmentation()``) is applied to each
+    batch of images in training mode."""
+    import tensorflow as tf
+
+    pixels = tf.constant(images)
+    classes = None if labels is None else tf.constant(np.asarray(labels, dtype="int32"))
+    batches = shuffled_index_batches(len(images), batch_size, seed, first_batch)
+    if augment is None:
+        gather = lambda indices: tf.gather(pixels, indices)  # noqa: E731
+    else:
+        gather = lambda indices: augment(tf.gather(pixels, indices), training=True)  # noqa: E731
+    batches = batches.map(gather if classes is None else lambda indices: (gather(indices), tf.gather(classes, indices)))
     # tf.data's autotuner slowed the dense GAN's fit() by about a quarter on a 2-core CPU
     # (benchmarks/trainer_ablation.py); a fixed prefetch of two batches keeps up without it.
     options = tf.data.Options()

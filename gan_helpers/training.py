@@ -81,6 +81,10 @@ class GAN(keras.Model):
         mismatched_real: conditional GANs only: D also learns to call real images paired with a wrong label
             fake (the "matching-aware" discriminator of Reed et al., 2016), so it must check that image and
             label agree, not just that the image looks real.
+        augment: a differentiable augmentation ``augment(images, seed) -> images`` (images (N, H, W, C) in
+            [-1, 1], seed a (2,) int32 tensor) that D sees every image through, real and generated, in both
+            players' steps, as DiffAugment does (Zhao et al., 2020): G's gradient passes through it, and
+            since both sides are augmented alike, G is not taught to draw the augmentation.
 
     ``fit`` takes batches of real images of size ``d_steps * batch_size`` (a conditional GAN: (images,
     labels) batches); each D update uses its own slice, and its fakes are made for the real slice's
@@ -90,7 +94,8 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, settings: Settings = LITERAL, *,
-                 seed: int = 0, num_classes: int | None = None, mismatched_real: bool = False, **overrides):
+                 seed: int = 0, num_classes: int | None = None, mismatched_real: bool = False, augment=None,
+                 **overrides):
         super().__init__()
         self.settings = settings.replace(**overrides)
         _check_networks(generator, discriminator, num_classes, mismatched_real)
@@ -99,6 +104,7 @@ class GAN(keras.Model):
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.num_classes = None if num_classes is None else int(num_classes)
         self.mismatched_real = bool(mismatched_real)
+        self.augment = augment
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         self.built = True  # both networks are built functional models; the GAN itself has no call()
@@ -133,9 +139,10 @@ class GAN(keras.Model):
         """One D update on real images and as many fakes (of the same labels, if conditional).
         Returns (D loss, D accuracy on the real and fake images)."""
         fake_images = self.generate(self.sample_noise(ops.shape(real_images)[0]), labels, training=True)
+        real_images = self.augmented(real_images)
         with tf.GradientTape() as tape:
             p_real = self.discriminate(real_images, labels)
-            p_fake = self.discriminate(fake_images, labels)
+            p_fake = self.discriminate(self.augmented(fake_images), labels)
             p_mismatched = self.discriminate(real_images, self.wrong_labels(labels)) if self.mismatched_real else None
             loss = discriminator_loss(p_real, p_fake, self.settings.real_label, p_mismatched)
             replica_loss = _distributed.scaled_loss(loss, self.d_optimizer)
@@ -148,7 +155,7 @@ class GAN(keras.Model):
         noise = self.sample_noise(batch_size)
         labels = None if self.num_classes is None else self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
-            p_fake = self.discriminate(self.generate(noise, labels, training=True), labels)
+            p_fake = self.discriminate(self.augmented(self.generate(noise, labels, training=True)), labels)
             loss = generator_loss(p_fake)
             replica_loss = _distributed.scaled_loss(loss, self.g_optimizer)
         self._update(self.generator, self.g_optimizer, tape, replica_loss)
@@ -189,6 +196,12 @@ class GAN(keras.Model):
             return self.discriminator(images, training=training)
         return self.discriminator([ops.convert_to_tensor(images), ops.convert_to_tensor(labels, "int32")],
                                   training=training)
+
+    def augmented(self, images):
+        """``images`` as D sees them: through ``augment`` if the GAN has one (each replica with its own seed)."""
+        if self.augment is None:
+            return images
+        return self.augment(images, _distributed.replica_seed(self._seed()))
 
     def _seed(self):
         return ops.cast(self.seed_generator.next(), "int32")
