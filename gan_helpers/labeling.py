@@ -74,7 +74,7 @@ def resolve_hand_labels(hand_labels: Sequence[int], count: int) -> np.ndarray | 
     Raises:
         ValueError: labels given, but not exactly ``count`` digits 0-9.
     """
-    if not hand_labels:
+    if len(hand_labels) == 0:
         print("No hand labels were given (HAND_LABELS is empty), so the hand-label accuracy is skipped. "
               "Label the images with the widget above and paste its HAND_LABELS line to include it.")
         return None

@@ -22,10 +22,12 @@ DATASET_ARCHITECTURE = {"mnist": "compact", "fashion_mnist": "compact", "cifar10
 def dcgan(architecture: str, image_shape: Sequence[int] | None = None, settings: Settings = BALANCED,
           seed: int = 0, **overrides) -> training.GAN:
     """A compiled convolutional GAN of one of ``ARCHITECTURES`` (at its default image shape, or
-    ``image_shape``), trained with ``settings``; keyword ``overrides`` change single settings."""
+    ``image_shape``), trained with ``settings``; keyword ``overrides`` change single settings. ``seed``
+    fixes everything: the initial weights, the noise, the dropout masks and the data order."""
     if architecture not in ARCHITECTURES:
         raise ValueError(f"Unknown DCGAN architecture {architecture!r}; expected one of {sorted(ARCHITECTURES)}.")
     build_generator, build_discriminator = ARCHITECTURES[architecture]
+    config.seed_everything(seed)
     shape = {} if image_shape is None else {"image_shape": tuple(image_shape)}
     gan = training.GAN(build_generator(**shape), build_discriminator(**shape), settings, seed=seed, **overrides)
     gan.compile()
@@ -37,7 +39,9 @@ def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), settings: Setti
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
     (keyword ``overrides`` change single settings); with ``num_classes`` (10 for digits), the conditional
     version: both networks also take the label, and ``mismatched_real`` makes D also reject real digits
-    under wrong labels (see ``training.GAN``)."""
+    under wrong labels (see ``training.GAN``). ``seed`` fixes everything: the initial weights, the noise,
+    the dropout masks and the data order."""
+    config.seed_everything(seed)
     gan = training.GAN(models.dense_generator(num_classes=num_classes),
                        models.dense_discriminator(dropout_rates=dropout_rates, num_classes=num_classes),
                        settings, seed=seed, num_classes=num_classes, mismatched_real=mismatched_real, **overrides)
@@ -83,7 +87,6 @@ def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Ju
                     batch_size: int = 128, seed: int = 0, settings: Settings = BALANCED, **overrides) -> dict:
     """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in
     out_dir/<name> and judged; prints its wall time and class coverage. Returns ``train_and_assess``'s dict."""
-    config.seed_everything(seed)
     gan = dense_mnist_gan(dropout_rates=dropout_rates, settings=settings, seed=seed, **overrides)
     result = train_and_assess(gan, images, steps=steps, run_dir=Path(out_dir) / name.replace(" ", "_"),
                               judge=judge, eval_samples=eval_samples, batch_size=batch_size,
@@ -122,7 +125,6 @@ def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifie
     images = data.load_images(dataset, classes=index)
     judge = assessment.Judge(classifier, data.load_images(dataset, classes=index, split="test"),
                              images[:eval_samples], intended_class=index)
-    config.seed_everything(seed)
     gan = dcgan(DATASET_ARCHITECTURE[dataset], d_steps=d_steps, seed=seed)
     run_dir = Path(out_dir) / f"{name.replace(' ', '_')}_dg{d_steps}"
     result = train_and_assess(gan, images, steps=steps, run_dir=run_dir, judge=judge, eval_samples=eval_samples,
