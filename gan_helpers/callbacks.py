@@ -78,7 +78,7 @@ class RunCallback(keras.callbacks.Callback):
     def save_samples(self, step) -> bool:
         """Save and show the grid of ``step``; False (and nothing saved) if an image is not finite."""
         noise, labels = self.fixed_inputs
-        images = ops.convert_to_numpy(self.model.generate(noise, labels))
+        images = ops.convert_to_numpy(self.model.generate(noise, labels, generator=self.model.sampling_generator))
         if not np.isfinite(images).all():
             return False
         write_atomically(self.run.grid_file(step), lambda temporary: np.save(temporary, images))

@@ -62,7 +62,7 @@ def dense_mnist_generator(run_dir: str | Path, fallback_dir: str | Path, fallbac
     gan = dense_mnist_gan(seed=seed)
     training.train(gan, data.load_images("mnist"), steps=fallback_steps, run_dir=fallback_dir,
                    sample_interval=fallback_steps, show_samples=False)
-    return gan.generator
+    return gan.sampling_generator
 
 
 def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Path, judge: assessment.Judge,
@@ -77,7 +77,7 @@ def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Pa
     history = training.train(gan, images, steps=steps, run_dir=run_dir, batch_size=batch_size,
                              sample_interval=sample_interval, show_samples=show_samples)
     run = RunFolder(run_dir)
-    metrics = judge(sampling.sample(gan.generator, eval_samples, seed=seed))
+    metrics = judge(sampling.sample(gan.sampling_generator, eval_samples, seed=seed, distribution=gan.settings.noise))
     return {"history": history, "grids": run.grids(), "final_grid": run.final_grid(), "metrics": metrics,
             "seconds": history[-1]["seconds"], "run_dir": run.path}
 

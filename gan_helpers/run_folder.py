@@ -6,7 +6,8 @@ A run folder holds::
     fixed_noise.npy               the noise behind the sample grids
     samples/step_NNNNNN.png|.npy  the grid at that step, as a picture and as images (N, H, W, C) in [-1, 1]
     checkpoints/step_NNNNNN.npz   everything the next step depends on, and the history up to that step
-    generator.keras               the final generator (what notebooks load)
+    generator.keras               the final generator (what notebooks load; the moving average, if any)
+    generator_live.keras          the live generator, beside a moving average
     discriminator.keras           the final discriminator
 
 Every file is written under a temporary name and renamed into place (``write_atomically``), so a reader
@@ -55,6 +56,11 @@ class RunFolder:
     @property
     def generator_file(self) -> Path:
         return self.path / "generator.keras"
+
+    @property
+    def live_generator_file(self) -> Path:
+        """The live G of a run with a moving average (generator.keras is then the average)."""
+        return self.path / "generator_live.keras"
 
     @property
     def discriminator_file(self) -> Path:
@@ -181,7 +187,7 @@ class RunFolder:
         for folder in (self.samples_dir, self.checkpoints_dir):
             shutil.rmtree(folder, ignore_errors=True)
         for path in (self.history_file, self.fixed_noise_file, self.generator_file, self.discriminator_file,
-                     self.path / "generator_live.keras"):
+                     self.live_generator_file):
             path.unlink(missing_ok=True)
 
     def remove_leftover_temporaries(self) -> list[Path]:

@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from . import _distributed, config, data
+from . import _distributed, config, data, sampling
 from .callbacks import METRIC_NAMES, RunCallback
 from .run_folder import RunFolder, write_atomically
 from .settings import LITERAL, Settings
@@ -106,6 +106,7 @@ class GAN(keras.Model):
         self.settings = settings.replace(**overrides)
         _check_networks(generator, discriminator, num_classes, mismatched_real)
         self.generator, self.discriminator = generator, discriminator
+        self.ema_generator = None if self.settings.ema is None else _copy_of(generator)
         self.image_shape = tuple(discriminator.inputs[0].shape[1:])
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.num_classes = None if num_classes is None else int(num_classes)
@@ -167,6 +168,8 @@ class GAN(keras.Model):
             loss = generator_loss(p_fake)
             replica_loss = _distributed.scaled_loss(loss, self.g_optimizer)
         self._update(self.generator, self.g_optimizer, tape, replica_loss)
+        if self.ema_generator is not None:
+            self._update_moving_average()
         return loss, share_real(p_fake)
 
     def train_step(self, data):
@@ -189,14 +192,30 @@ class GAN(keras.Model):
         weights = network.trainable_variables
         optimizer.apply(tape.gradient(replica_loss, weights), weights)
 
+    def _update_moving_average(self):
+        """ema <- d ema + (1 - d) G for G's weights (its statistics are copied), with the decay d =
+        min(ema, (1 + t) / (10 + t)) after t generator updates, so that the early average follows G."""
+        updates = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.settings.ema, (1.0 + updates) / (10.0 + updates))
+        for average, live in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+            average.assign(decay * average + (1.0 - decay) * live)
+        for average, live in zip(self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables):
+            average.assign(live)
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator to draw samples from: the moving average of G's weights when ``settings.ema`` is
+        set, else G itself. The sample grids, generator.keras and the recipes use it."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
     # --- Inputs and the two networks ---------------------------------------------------------------
 
-    def generate(self, noise, labels=None, training=False):
-        """Images from noise (and, for a conditional GAN, labels)."""
+    def generate(self, noise, labels=None, training=False, generator=None):
+        """Images from noise (and, for a conditional GAN, labels), by G or by another ``generator``."""
+        generator = generator or self.generator
         if labels is None:
-            return self.generator(noise, training=training)
-        return self.generator([ops.convert_to_tensor(noise), ops.convert_to_tensor(labels, "int32")],
-                              training=training)
+            return generator(noise, training=training)
+        return generator([ops.convert_to_tensor(noise), ops.convert_to_tensor(labels, "int32")], training=training)
 
     def discriminate(self, images, labels=None, training=True):
         """D's probability that images (of the given labels) are real."""
@@ -215,9 +234,12 @@ class GAN(keras.Model):
         return ops.cast(self.seed_generator.next(), "int32")
 
     def sample_noise(self, count):
-        """Standard-normal noise (count, latent_dim) for this replica."""
-        return _distributed.replica_slice(
-            lambda total, seed: tf.random.stateless_normal((total, self.latent_dim), seed=seed), count, self._seed())
+        """Noise (count, latent_dim) of the settings' distribution for this replica."""
+        if self.settings.noise == "uniform":
+            draw = lambda total, seed: tf.random.stateless_uniform((total, self.latent_dim), seed, -1.0, 1.0)  # noqa: E731
+        else:
+            draw = lambda total, seed: tf.random.stateless_normal((total, self.latent_dim), seed)  # noqa: E731
+        return _distributed.replica_slice(draw, count, self._seed())
 
     def _uniform_integers(self, count, low, high):
         """Uniform integers (count,) int32 in [low, high) for this replica."""
@@ -232,6 +254,13 @@ class GAN(keras.Model):
         """For labels (N,) int, labels (N,) int32 each drawn uniformly from the other classes."""
         offsets = self._uniform_integers(ops.shape(labels)[0], 1, self.num_classes)
         return (ops.cast(labels, "int32") + offsets) % self.num_classes
+
+
+def _copy_of(network: keras.Model) -> keras.Model:
+    """A second network of the same architecture and weights (for the moving average)."""
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    return copy
 
 
 def _reseed_dropout(generator, discriminator, seed: int) -> None:
@@ -264,10 +293,9 @@ def fixed_grid_inputs(gan: GAN, grid_size: int | None = None,
     conditional GAN, noise (num_classes * grid_size, latent_dim), the same grid_size vectors for every
     class, and labels (num_classes * grid_size,) int32, row by row (class 0 first)."""
     if gan.num_classes is None:
-        noise = np.random.default_rng(seed).standard_normal(((grid_size or 5) ** 2, gan.latent_dim))
-        return noise.astype("float32"), None
+        return sampling.noise((grid_size or 5) ** 2, gan.latent_dim, seed, gan.settings.noise), None
     columns = grid_size or gan.num_classes
-    noise = np.random.default_rng(seed).standard_normal((columns, gan.latent_dim)).astype("float32")
+    noise = sampling.noise(columns, gan.latent_dim, seed, gan.settings.noise)
     return np.tile(noise, (gan.num_classes, 1)), np.repeat(np.arange(gan.num_classes, dtype="int32"), columns)
 
 
@@ -346,7 +374,10 @@ def train(gan: GAN, images, *, steps: int, run_dir: str | os.PathLike, labels: n
             raise TrainingDiverged(f"{callback.diverged} {_divergence_advice(gan, run)}") from None
     else:
         print(f"{run.path} already holds a finished run of {done} steps; loaded it without training.")
-    for network, path in ((gan.generator, run.generator_file), (gan.discriminator, run.discriminator_file)):
+    finals = [(gan.sampling_generator, run.generator_file), (gan.discriminator, run.discriminator_file)]
+    if gan.ema_generator is not None:
+        finals.append((gan.generator, run.live_generator_file))
+    for network, path in finals:
         write_atomically(path, network.save)
     return history
 
@@ -410,11 +441,13 @@ def _check_labels(labels, count: int, num_classes: int) -> np.ndarray:
 
 def _state(gan: GAN) -> list:
     """Every variable the next step depends on: both networks' weights and statistics (with their dropout
-    layers' random-number states), both optimizers' moments and step counts, and the trainer's own
-    random-number state. With the step count, this also fixes the data position."""
+    layers' random-number states), both optimizers' moments and step counts, the trainer's own
+    random-number state, and the moving average of G. With the step count, this also fixes the data position."""
     optimizer_state = [v for optimizer in (gan.d_optimizer, gan.g_optimizer) for v in optimizer.variables
                        if v.name != "learning_rate"]  # a setting, not state: a resumed run takes the new one
-    return [*gan.generator.variables, *gan.discriminator.variables, *optimizer_state, gan.seed_generator.state]
+    averaged = [] if gan.ema_generator is None else gan.ema_generator.variables
+    return [*gan.generator.variables, *gan.discriminator.variables, *optimizer_state, gan.seed_generator.state,
+            *averaged]
 
 
 def _networks(gan: GAN) -> str:
