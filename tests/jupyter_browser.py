@@ -63,19 +63,25 @@ def jupyterlab_server(root_dir: Path, state_dir: Path, env: dict[str, str],
                f"--LabApp.user_settings_dir={settings_dir}", f"--LabApp.workspaces_dir={state_dir / 'workspaces'}"]
     log = (state_dir / "jupyterlab.log").open("w")
     server = subprocess.Popen(command, env={**env, "JUPYTER_RUNTIME_DIR": str(runtime_dir)},
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
-        info_file = runtime_dir / f"jpserver-{server.pid}.json"
-        deadline = time.monotonic() + start_timeout
-        while not info_file.is_file():
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterLab did not start; its log: {state_dir / 'jupyterlab.log'}")
-            time.sleep(0.2)
-        time.sleep(0.2)  # the file is written in one go, but give the writer its close
-        yield f"{json.loads(info_file.read_text())['url'].rstrip('/')}/lab?token={token}"
+        info = _server_info(runtime_dir / f"jpserver-{server.pid}.json", server, start_timeout)
+        yield f"{info['url'].rstrip('/')}/lab?token={token}"
     finally:
         _stop_with_children(server)
         log.close()
+
+
+def _server_info(info_file: Path, server: subprocess.Popen, timeout: float) -> dict:
+    """The JSON the server writes once it listens (url, port, ...), waited for until complete."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return json.loads(info_file.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not start; see its log next to {info_file.parent}") from None
+            time.sleep(0.2)
 
 
 def _stop_with_children(process: subprocess.Popen, grace: float = 15) -> None:
