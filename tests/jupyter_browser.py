@@ -21,9 +21,9 @@ CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
 WINDOW = (1280, 900)
 
 # JupyterLab settings for a quiet, fully rendered notebook: every cell in the page (no windowing, so the
-# whole notebook can be read and photographed) and no news or update pop-ups over it.
+# whole notebook can be read and photographed), no blank space past its end, no news or update pop-ups.
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "scrollPastEnd": False},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                         "checkForUpdates": False},
 }
