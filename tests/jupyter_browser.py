@@ -274,8 +274,8 @@ class NotebookPage:
 
 
 def selects_too_narrow(element) -> list[str]:
-    """The <select>s under ``element`` whose chosen option's text is wider than the room the select gives it
-    (its inner width less its padding, where the arrow sits), each as "text (needs N px, has M px)"."""
+    """The <select>s under the page ``element`` whose chosen option's text is wider than the room the select
+    gives it (its inner width less its padding, where the arrow sits), each as "text (needs N px, has M px)"."""
     return element.parent.execute_script("""
         const canvas = document.createElement('canvas').getContext('2d');
         return Array.from(arguments[0].querySelectorAll('select')).flatMap(select => {
@@ -288,8 +288,8 @@ def selects_too_narrow(element) -> list[str]:
         });""", element)
 
 
-def truncated_text(element) -> list[str]:
-    """The buttons under ``element`` whose label does not fit (shown cut, with an ellipsis), by title."""
+def truncated_buttons(element) -> list[str]:
+    """The buttons under the page ``element`` whose label does not fit (shown cut, with an ellipsis), by title."""
     return element.parent.execute_script(
         "return Array.from(arguments[0].querySelectorAll('button'))"
         ".filter(b => b.scrollWidth > b.clientWidth).map(b => b.title || b.textContent);", element)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from jupyter_browser import NotebookPage, chromium, jupyterlab_server, missing_browser, open_lab, \
-    selects_too_narrow, truncated_text
+    selects_too_narrow, truncated_buttons
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = Path(os.environ.get("GAN_ARTIFACTS_DIR") or REPO / "artifacts") / "browser_tests"
@@ -81,7 +81,7 @@ def test_notebook_03_label_sheet_prints_and_saves_the_chosen_digits(lab):
         Select(select).select_by_visible_text(str(digit))
     assert [Select(select).first_selected_option.text for select in selects] == [str(d) for d in LABELS]
     assert selects_too_narrow(sheet) == [], "each dropdown must show the digit chosen in it"
-    assert truncated_text(sheet) == [], "the button's label must show in full"
+    assert truncated_buttons(sheet) == [], "the button's label must show in full"
 
     sheet.find_element("xpath", ".//button[contains(., 'Show HAND_LABELS')]").click()
     printed = f"HAND_LABELS = {LABELS}"
