@@ -147,7 +147,8 @@ const cells = Array.from(panel.content.model.cells, cell => ({
     text: [].concat(output.text || output.evalue || (output.data && output.data['text/plain']) || []).join(''),
     mimes: Object.keys(output.data || {})})) : [],
 }));
-const running = Array.from(panel.node.querySelectorAll('.jp-InputPrompt'), p => p.textContent).some(t => t.includes('*'));
+const running = Array.from(panel.node.querySelectorAll('.jp-InputPrompt'), p => p.textContent)
+  .some(text => text.includes('*'));
 return {ready: panel.sessionContext.isReady, kernel: kernel ? kernel.status : null, running: running, cells: cells};
 """
 
@@ -159,7 +160,8 @@ class NotebookPage:
     """
 
     def __init__(self, driver, path: str, timeout: float = 120):
-        """Open ``path`` (relative to the server's root) as the file browser's double-click does; wait for its kernel."""
+        """Open ``path`` (relative to the server's root) as a double-click in the file browser does; wait for
+        its kernel."""
         self.driver = driver
         self.path = path
         self.panel_id = driver.execute_async_script(

@@ -37,7 +37,8 @@ def lab(tmp_path_factory):
     # A student's environment plus fast mode: without the log threshold that conftest and .ci/run set, and
     # without PYTEST_CURRENT_TEST, under which ipykernel stops showing what libraries write to the process's
     # stderr (the red lines a student sees).
-    env = {name: value for name, value in os.environ.items() if name not in {"PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL"}}
+    env = {name: value for name, value in os.environ.items()
+           if name not in {"PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL"}}
     env.update(GAN_FAST="1", GAN_ARTIFACTS_DIR=str(artifacts))
     with jupyterlab_server(work / "notebooks", work / "server", env) as url, chromium(work / "chromium") as driver:
         open_lab(driver, url)
