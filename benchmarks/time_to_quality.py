@@ -52,6 +52,7 @@ def main():
     parser.add_argument("--run-dir", default=None, help="default: a temporary folder")
     parser.add_argument("--mixed-precision", action="store_true", help="bf16 on CPU, fp16 on GPU")
     parser.add_argument("--log", default=None, help="append one JSON line per measurement to this file")
+    parser.add_argument("--name", default="", help="what to call this setting in the log")
     args = parser.parse_args()
 
     print(f"dtype policy: {config.use_mixed_precision(args.mixed_precision)}")
@@ -80,7 +81,7 @@ def main():
               + f"{metrics['']['covered']:>13}", flush=True)
         if args.log:
             with open(args.log, "a") as log:
-                log.write(json.dumps({"settings": str(chosen), "batch_size": args.batch_size, "step": step,
+                log.write(json.dumps({"name": args.name, "settings": str(chosen), "batch_size": args.batch_size, "step": step,
                                       "minutes": seconds / 60,
                                       **{f"{name or 'sampled '}{key}".replace(" ", "_"): float(m[key])
                                          for name, m in metrics.items()

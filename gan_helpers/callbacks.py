@@ -7,6 +7,7 @@ import time
 import keras
 import numpy as np
 from keras import ops
+from tqdm.auto import tqdm
 
 from . import plotting
 from .run_folder import RunFolder, write_atomically
@@ -72,8 +73,8 @@ class RunCallback(keras.callbacks.Callback):
         if step % self.print_interval == 0 or step == self.total_steps:
             rate = (step - self.start_step) / max(elapsed, 1e-9)
             eta = (self.total_steps - step) / max(rate, 1e-9)
-            print(f"step {step:>7}/{self.total_steps}  " + "  ".join(f"{k} {logs[k]:.3f}" for k in METRIC_NAMES)
-                  + f"  {rate:.1f} steps/s  eta {eta / 60:.1f} min", flush=True)
+            tqdm.write(f"step {step:>7}/{self.total_steps}  " + "  ".join(f"{k} {logs[k]:.3f}" for k in METRIC_NAMES)
+                       + f"  {rate:.1f} steps/s  eta {eta / 60:.1f} min")  # a print that keeps the bar whole
 
     def save_samples(self, step) -> bool:
         """Save and show the grid of ``step``; False (and nothing saved) if an image is not finite."""
@@ -86,3 +87,62 @@ class RunCallback(keras.callbacks.Callback):
         figure = plotting.image_grid(images, title=f"step {step}", columns=len(images) // rows if rows else None)
         plotting.show_and_close(figure, show=self.show_samples, save_to=self.run.grid_file(step, ".png"))
         return True
+
+
+class ProgressBar(keras.callbacks.Callback):
+    """A live ``tqdm`` bar over the run's steps: step / total, steps/s, time left, and the latest running
+    d_loss, g_loss and d_acc. In Jupyter and Colab it is a widget; in a terminal, a text bar on stderr;
+    where output is not interactive (a log file, CI) it stays silent, and the printed record lines remain.
+    """
+
+    def __init__(self, done: int, total_steps: int, log_interval: int):
+        super().__init__()
+        self.done, self.total_steps, self.log_interval = done, total_steps, log_interval
+
+    def on_train_begin(self, logs=None):
+        self.bar = tqdm(total=self.total_steps, initial=self.done, unit="step", desc="training",
+                        disable=None, dynamic_ncols=True, smoothing=0.1)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.bar.set_postfix({name: f"{float(logs[name]):.3f}" for name in ("d_loss", "g_loss", "d_acc")},
+                             refresh=False)
+        self.bar.update(1)
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
+
+
+class TensorBoardLog(keras.callbacks.Callback):
+    """Writes the four metrics (every log interval) and the sample grids (as images) of a run to TensorBoard
+    event files in ``log_dir``, against the training step. A resumed run appends to the same log.
+
+    Open it in a notebook with ``%load_ext tensorboard`` and ``%tensorboard --logdir <run_dir>/tensorboard``.
+    """
+
+    def __init__(self, log_dir, log_interval: int, run: RunFolder):
+        super().__init__()
+        self.log_dir, self.log_interval, self.run = log_dir, log_interval, run
+
+    def on_train_begin(self, logs=None):
+        import tensorflow as tf
+
+        self.writer = tf.summary.create_file_writer(str(self.log_dir))
+        self.grids_written = set(self.run.grids())
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+
+        step = (epoch + 1) * self.log_interval
+        if not all(math.isfinite(float(logs[name])) for name in METRIC_NAMES):
+            return  # the run stops here (RunCallback says why); nothing non-finite is drawn
+        with self.writer.as_default():
+            for name in METRIC_NAMES:
+                tf.summary.scalar(name, float(logs[name]), step=step)
+            if self.run.grid_file(step).is_file() and step not in self.grids_written:
+                mosaic = plotting.tile(np.load(self.run.grid_file(step)))
+                tf.summary.image("samples", mosaic.reshape(1, *mosaic.shape[:2], -1), step=step)
+                self.grids_written.add(step)
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()

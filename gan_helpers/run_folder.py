@@ -6,6 +6,7 @@ A run folder holds::
     fixed_noise.npy               the noise behind the sample grids
     samples/step_NNNNNN.png|.npy  the grid at that step, as a picture and as images (N, H, W, C) in [-1, 1]
     checkpoints/step_NNNNNN.npz   everything the next step depends on, and the history up to that step
+    tensorboard/                  TensorBoard event files, when training with tensorboard=True
     generator.keras               the final generator (what notebooks load; the moving average, if any)
     generator_live.keras          the live generator, beside a moving average
     discriminator.keras           the final discriminator
@@ -52,6 +53,10 @@ class RunFolder:
     @property
     def checkpoints_dir(self) -> Path:
         return self.path / "checkpoints"
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        return self.path / "tensorboard"
 
     @property
     def generator_file(self) -> Path:
@@ -184,7 +189,7 @@ class RunFolder:
 
     def remove_run(self) -> None:
         """Delete the files a run writes (history, noise, grids, checkpoints, models); other files stay."""
-        for folder in (self.samples_dir, self.checkpoints_dir):
+        for folder in (self.samples_dir, self.checkpoints_dir, self.tensorboard_dir):
             shutil.rmtree(folder, ignore_errors=True)
         for path in (self.history_file, self.fixed_noise_file, self.generator_file, self.discriminator_file,
                      self.live_generator_file):

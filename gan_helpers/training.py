@@ -29,7 +29,7 @@ import tensorflow as tf
 from keras import ops
 
 from . import _distributed, config, data, sampling
-from .callbacks import METRIC_NAMES, RunCallback
+from .callbacks import METRIC_NAMES, ProgressBar, RunCallback, TensorBoardLog
 from .run_folder import RunFolder, write_atomically
 from .settings import LITERAL, Settings
 
@@ -311,7 +311,8 @@ def train(gan: GAN, images, *, steps: int, run_dir: str | os.PathLike, labels: n
           batch_size: int = 128, sample_interval: int | None = None, log_interval: int | None = None,
           print_interval: int | None = None, grid_size: int | None = None, resume: bool = True,
           show_samples: bool = True, noise_seed: int = 1234, augment: keras.layers.Layer | None = None,
-          callbacks: Sequence[keras.callbacks.Callback] = ()) -> list[dict]:
+          callbacks: Sequence[keras.callbacks.Callback] = (), tensorboard: bool = False,
+          progress: bool = True) -> list[dict]:
     """Train a compiled ``gan`` for ``steps`` steps on ``images``, resuming from ``run_dir`` if it holds a run.
 
     Args:
@@ -335,6 +336,10 @@ def train(gan: GAN, images, *, steps: int, run_dir: str | os.PathLike, labels: n
         augment: a Keras preprocessing layer applied to each in-memory real batch.
         callbacks: your own Keras callbacks (EarlyStopping, a LambdaCallback, ...), passed on to ``fit``. Each
             Keras "epoch" of a run is ``log_interval`` steps, and its logs hold d_loss, d_acc, g_loss, g_acc.
+        tensorboard: also log the four metrics and the sample grids for TensorBoard, in run_dir/tensorboard
+            (``%tensorboard --logdir <run_dir>/tensorboard``).
+        progress: show a live progress bar (in Jupyter, Colab or a terminal; silent where output is not
+            interactive).
 
     The order of the real batches follows ``gan.seed``. Resuming restores every variable a step depends
     on (weights, optimizer moments, random-number states) and the data position, so a run stopped at any
@@ -368,8 +373,10 @@ def train(gan: GAN, images, *, steps: int, run_dir: str | os.PathLike, labels: n
         callback = RunCallback(run, steps, log_interval, sample_interval, print_interval,
                                (np.load(run.fixed_noise_file), fixed_labels), history, show_samples,
                                save_checkpoint=lambda step, rows: _save_checkpoint(gan, run, step, rows, batch_size))
+        extras = ([TensorBoardLog(run.tensorboard_dir, log_interval, run)] if tensorboard else []) \
+            + ([ProgressBar(done, steps, log_interval)] if progress else [])
         gan.fit(real_batches(first_batch=done), initial_epoch=done // log_interval, epochs=steps // log_interval,
-                steps_per_epoch=log_interval, callbacks=[callback, *callbacks], shuffle=False, verbose=0)
+                steps_per_epoch=log_interval, callbacks=[callback, *extras, *callbacks], shuffle=False, verbose=0)
         if callback.diverged:
             raise TrainingDiverged(f"{callback.diverged} {_divergence_advice(gan, run)}") from None
     else:
