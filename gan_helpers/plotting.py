@@ -65,40 +65,44 @@ def image_grid(images: np.ndarray, title: str | None = None, columns: int | None
 
 def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[Mapping[str, float]]],
                 keys: Sequence[str], ylabel: str, title: str, labels: Mapping[str, str] | None = None,
-                ylim: tuple[float, float] | None = None) -> plt.Figure:
-    """Metrics against training step, from one history or a dict of named histories (overlaid).
+                ylim: tuple[float, float] | None = None, panel_per_run: bool = False) -> plt.Figure:
+    """Metrics against training step, from one history or a dict of named histories: overlaid on one axis,
+    or with ``panel_per_run`` one panel per run, each on its own scale (for runs whose values differ by
+    orders of magnitude, such as a collapsed run's loss of 20 beside a balanced run's 1).
 
     A history is the list of dicts that ``training.train`` returns (each with "step" and the keys).
     """
     runs = history if isinstance(history, Mapping) else {"": history}
     labels = labels or {}
-    figure, axis = plt.subplots(figsize=(10, 4))
-    for run_name, rows in runs.items():
-        steps = [row["step"] for row in rows]
-        for key in keys:
-            name = " ".join(filter(None, [run_name, labels.get(key, key)]))
-            axis.plot(steps, [row[key] for row in rows], label=name, linewidth=1)
-    axis.set_xlabel("training step (one batch = one assignment 'epoch')")
-    axis.set_ylabel(ylabel)
-    axis.set_title(title)
-    if ylim:
-        axis.set_ylim(*ylim)
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    groups = [{name: rows} for name, rows in runs.items()] if panel_per_run else [runs]
+    figure, axes = plt.subplots(len(groups), 1, figsize=(10, 1 + 3 * len(groups)), sharex=True, squeeze=False)
+    for axis, group in zip(axes[:, 0], groups):
+        for run_name, rows in group.items():
+            steps = [row["step"] for row in rows]
+            for key in keys:
+                name = " ".join(filter(None, [run_name, labels.get(key, key)]))
+                axis.plot(steps, [row[key] for row in rows], label=name, linewidth=1)
+        axis.set_ylabel(ylabel)
+        if ylim:
+            axis.set_ylim(*ylim)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    axes[-1, 0].set_xlabel("training step (one batch = one assignment 'epoch')")
+    axes[0, 0].set_title(title)
     figure.tight_layout()
     return figure
 
 
-def plot_losses(history, title: str = "Losses during training") -> plt.Figure:
+def plot_losses(history, title: str = "Losses during training", panel_per_run: bool = False) -> plt.Figure:
     """D loss and GAN (generator) loss against step."""
     return plot_curves(history, ["d_loss", "g_loss"], "binary cross-entropy", title,
-                       labels={"d_loss": "D loss", "g_loss": "GAN loss"})
+                       labels={"d_loss": "D loss", "g_loss": "GAN loss"}, panel_per_run=panel_per_run)
 
 
-def plot_accuracies(history, title: str = "Accuracies during training") -> plt.Figure:
+def plot_accuracies(history, title: str = "Accuracies during training", panel_per_run: bool = False) -> plt.Figure:
     """D accuracy and GAN accuracy (share of fakes D calls real) against step."""
     return plot_curves(history, ["d_acc", "g_acc"], "accuracy", title, ylim=(-0.02, 1.02),
-                       labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"})
+                       labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"}, panel_per_run=panel_per_run)
 
 
 def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None) -> plt.Figure:

@@ -100,3 +100,9 @@ def test_per_class_accuracy_counts_each_requested_class():
     np.testing.assert_allclose(assessment.per_class_accuracy(predicted, labels, 4), [0.5, 2 / 3, 0.0, np.nan])
     with pytest.raises(ValueError, match="as many predictions as labels"):
         assessment.per_class_accuracy(predicted[:3], labels)
+
+
+def test_most_confident_ranks_by_top_or_intended_class_probability():
+    probabilities = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    np.testing.assert_array_equal(assessment.most_confident(probabilities, 2), [1, 2])
+    np.testing.assert_array_equal(assessment.most_confident(probabilities, 3, intended_class=1), [2, 0, 3])

@@ -45,3 +45,13 @@ def test_image_rows_has_one_labelled_row_per_set_and_saves(tmp_path):
     assert len(axes[1, 5].images) == 1 and len(axes[1, 6].images) == 0  # the shorter row leaves blanks
     plotting.show_and_close(figure, show=False, save_to=tmp_path / "rows.png")
     assert (tmp_path / "rows.png").stat().st_size > 0
+
+
+def test_panel_per_run_gives_each_run_its_own_scale_and_labelled_axes():
+    calm = [{"step": s, "d_loss": 0.6, "g_loss": 0.9} for s in (100, 200)]
+    collapsed = [{"step": s, "d_loss": 0.0, "g_loss": 20.0 + s / 100} for s in (100, 200)]
+    figure = plotting.plot_losses({"A": collapsed, "B": calm}, panel_per_run=True)
+    axes = figure.axes
+    assert len(axes) == 2 and all(axis.get_ylabel() for axis in axes)
+    assert axes[-1].get_xlabel().startswith("training step") and axes[1].get_ylim()[1] < 5 < axes[0].get_ylim()[1]
+    assert [line.get_label() for line in axes[1].get_lines()] == ["B D loss", "B GAN loss"]
