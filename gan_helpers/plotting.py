@@ -105,15 +105,16 @@ def plot_accuracies(history, title: str = "Accuracies during training", panel_pe
                        labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"}, panel_per_run=panel_per_run)
 
 
-def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None) -> plt.Figure:
-    """Show noise vectors (N, D) with D a perfect square (100 -> 10x10) as grayscale images."""
+def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None, title: str = "input noise (gray = 0)",
+                    scale: float | None = None) -> plt.Figure:
+    """Show noise vectors (N, D) with D a perfect square (100 -> 10x10) as grayscale images: 0 is mid-gray,
+    +-``scale`` (default: the largest magnitude in ``noise``) white and black."""
     noise = np.asarray(noise, dtype="float32")
     side = math.isqrt(noise.shape[-1])
     if noise.ndim != 2 or side * side != noise.shape[-1]:
         raise ValueError(f"Expected noise of shape (N, D) with D a perfect square, got {noise.shape}.")
-    scaled = noise / max(np.abs(noise).max(), 1e-9)
-    return image_grid(scaled.reshape(-1, side, side, 1), title="input noise (gray = 0)",
-                      columns=len(noise), labels=labels)
+    scaled = noise / max(np.abs(noise).max() if scale is None else scale, 1e-9)
+    return image_grid(scaled.reshape(-1, side, side, 1), title=title, columns=len(noise), labels=labels)
 
 
 def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None) -> plt.Figure:
