@@ -9,7 +9,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -19,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from gan_helpers import data, recipes  # noqa: E402
-from train_speed import BATCH  # noqa: E402
+from train_speed import BATCH, trainer_steps_per_second  # noqa: E402
 
 # workload name (as in gan_helpers.machine): (builder, labels?, share of --steps timed)
 WORKLOADS = {
@@ -35,13 +34,7 @@ def steps_per_second(gan, steps: int, repeats: int, with_labels: bool) -> list[f
     images = rng.uniform(-1, 1, (2_000, *gan.image_shape)).astype("float32")
     labels = rng.integers(0, 10, len(images)) if with_labels else None
     batches = data.real_image_batches(images, BATCH, labels=labels)
-    gan.fit(batches, steps_per_epoch=max(steps // 10, 2), shuffle=False, verbose=0)  # warm-up and XLA compile
-    rates = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        gan.fit(batches, steps_per_epoch=steps, shuffle=False, verbose=0)
-        rates.append(steps / (time.perf_counter() - started))
-    return rates
+    return trainer_steps_per_second(gan, images, steps, repeats, warmup=max(steps // 10, 2), batches=batches)
 
 
 def main():

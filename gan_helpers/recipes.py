@@ -136,7 +136,7 @@ def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifie
                             save_to=run_dir / "losses.png")
     print(f"{name} (D:G {d_steps}:1): {result['history'][-1]['step']} steps in {result['seconds'] / 60:.1f} min; "
           f"class accuracy {result['metrics']['class_accuracy']:.1%} "
-          f"(real images: {judge.reference['class_accuracy']:.1%})")
+          f"(real images: {judge.reference['class_accuracy']:.1%}); run folder {run_dir}")
     return {**result, "reference": judge.reference, "dataset": dataset}
 
 
@@ -166,10 +166,15 @@ def ratio_study(dataset: str, cls: int | str, out_dir: str | Path, classifier, *
     return runs
 
 
-def show_random_and_chosen(results: dict[str, dict], out_dir: str | Path, count: int = 25) -> None:
-    """For each class's run (``class_dcgan_run`` results), ``count`` of its judged samples at random beside
-    the ``count`` the classifier is surest are that class (chosen, as labs show them); saved as
+def show_class_samples(results: dict[str, dict], out_dir: str | Path, count: int = 25) -> None:
+    """The final fixed-noise grids of the classes' runs (``class_dcgan_run`` results) side by side (saved as
+    out_dir/final_samples.png); then for each class, ``count`` of its judged samples at random beside the
+    ``count`` that the classifier is surest belong to the class (chosen, as labs show them), saved as
     out_dir/<class>_random_and_chosen.png."""
+    steps = {result["history"][-1]["step"] for result in results.values()}
+    plotting.show_and_close(plotting.compare_grids({name: r["final_grid"] for name, r in results.items()},
+                                                   title=f"fixed-noise grids after {max(steps):,} steps"),
+                            save_to=Path(out_dir) / "final_samples.png")
     for name, result in results.items():
         index = data.CLASS_NAMES[result["dataset"]].index(name)
         chosen = assessment.most_confident(result["metrics"]["probabilities"], count, intended_class=index)
