@@ -15,6 +15,7 @@ Metrics (arrays in, numbers out), with what real data scores:
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -193,6 +194,20 @@ def format_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str]
         cells = "".join(_cell(row.get(c)) for c in columns)
         lines.append(f"{name:<{width}}{cells}")
     return "\n".join(lines)
+
+
+def save_table(rows: Mapping[str, Mapping[str, float]], path: str | Path) -> None:
+    """Write the table's numbers ({name: {metric: value}} for the metrics of TABLE_COLUMNS) as JSON, for
+    later readers (``scripts/make_gallery.py``)."""
+    from .run_folder import write_atomically
+
+    numbers = {name: {key: float(row[key]) for key in TABLE_COLUMNS if key in row} for name, row in rows.items()}
+    write_atomically(Path(path), lambda temporary: temporary.write_text(json.dumps(numbers, indent=1)))
+
+
+def load_table(path: str | Path) -> dict[str, dict[str, float]]:
+    """The numbers that ``save_table`` wrote."""
+    return json.loads(Path(path).read_text())
 
 
 class Judge:

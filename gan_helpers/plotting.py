@@ -117,13 +117,17 @@ def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None, titl
     return image_grid(scaled.reshape(-1, side, side, 1), title=title, columns=len(noise), labels=labels)
 
 
-def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None) -> plt.Figure:
-    """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1]."""
-    figure, axes = plt.subplots(1, len(grids), figsize=(3.2 * len(grids), 3.6), squeeze=False)
+def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None, columns: int | None = None) -> plt.Figure:
+    """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1], in one row or in rows of
+    ``columns`` tiles."""
+    columns = columns or len(grids)
+    rows = math.ceil(len(grids) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows + 0.2), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
     for axis, (name, images) in zip(axes.flat, grids.items()):
         axis.imshow(tile(images), cmap="gray", vmin=0, vmax=1)
         axis.set_title(name, fontsize=9)
-        axis.axis("off")
     if title:
         figure.suptitle(title)
     figure.tight_layout()
@@ -209,4 +213,23 @@ def confidence_histogram(probabilities: Mapping[str, np.ndarray],
     axis.set_title(title)
     axis.legend()
     figure.tight_layout()
+    return figure
+
+
+def metrics_table(rows: Mapping[str, Mapping[str, float]], title: str,
+                  columns: Mapping[str, str] | None = None) -> plt.Figure:
+    """A table of numbers as a figure: one row per name, one column per metric (``columns`` maps metric keys to
+    headings, in order; default: every key, as is). Whole numbers print as such, others with 3 decimals."""
+    columns = columns or {key: key for row in rows.values() for key in row}
+    columns = {key: heading for key, heading in columns.items() if any(key in row for row in rows.values())}
+
+    def cell(value):
+        return "" if value is None else f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+
+    figure, axis = plt.subplots(figsize=(1.6 + 1.1 * len(columns), 0.5 + 0.32 * len(rows)))
+    axis.axis("off")
+    shown = axis.table(cellText=[[cell(row.get(key)) for key in columns] for row in rows.values()],
+                       rowLabels=list(rows), colLabels=list(columns.values()), loc="center")
+    shown.scale(1, 1.3)
+    axis.set_title(title, fontsize=10)
     return figure
