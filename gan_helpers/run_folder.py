@@ -16,6 +16,7 @@ never sees half a file; a killed write leaves only a ``.tmp-*`` file, which the 
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -214,15 +215,19 @@ def write_atomically(path: Path, write) -> None:
     path = Path(path)
     temporary = path.with_name(f"{TEMPORARY_PREFIX}{os.getpid()}-{path.name}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(temporary)
         os.replace(temporary, path)
     except OSError as error:
+        remedy = "Free some disk space" if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else \
+            "Fix the cause"
         message = (f"Could not write {path} ({error.strerror or error}). Nothing was replaced: the previous "
-                   f"{path.name}, if there was one, is intact. Free some disk space and run again; training "
-                   f"resumes from its last checkpoint.")
+                   f"{path.name}, if there was one, is intact. {remedy} and run again; training resumes from "
+                   f"its last checkpoint.")
         raise (OSError(error.errno, message) if error.errno else OSError(message)) from error
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary.exists():  # not unlink(missing_ok=True): under a path that is not a folder, it raises
+            temporary.unlink()
 
 
 def _save_npz(path: Path, entries: dict) -> None:
