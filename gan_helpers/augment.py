@@ -22,10 +22,27 @@ TRANSLATION_SHARE = 0.125  # shift by up to 1/8 of the height and width (DiffAug
 CUTOUT_SHARE = 0.5         # erase a square of half the height and width (DiffAugment's default)
 
 
-def _uniform(seed, part: int, shape, minval=0.0, maxval=1.0, dtype=tf.float32):
-    """Uniform values from ``part`` of ``seed`` (each part its own stream)."""
-    part_seed = tf.random.experimental.stateless_fold_in(seed, part)
-    return tf.random.stateless_uniform(shape, seed=part_seed, minval=minval, maxval=maxval, dtype=dtype)
+# The same random numbers with and without XLA: stateless integer draws agree between XLA and TensorFlow's
+# own kernels when the algorithm is pinned, float draws do not (they turn bits into floats differently),
+# so floats are made here from 24-bit integers.
+ALGORITHM = "philox"
+_FLOAT_BITS = 24
+
+
+def _part(seed, part: int):
+    """A seed of its own for ``part`` of the work keyed on ``seed`` (2,) int32."""
+    return tf.random.experimental.stateless_fold_in(seed, part, alg=ALGORITHM)
+
+
+def _integers(seed, part: int, shape, low: int, high: int):
+    """Uniform int32 in [low, high) from ``part`` of ``seed``."""
+    return tf.random.stateless_uniform(shape, seed=_part(seed, part), minval=low, maxval=high, dtype=tf.int32,
+                                       alg=ALGORITHM)
+
+
+def _uniform(seed, part: int, shape):
+    """Uniform float32 in [0, 1) from ``part`` of ``seed``."""
+    return tf.cast(_integers(seed, part, shape, 0, 2 ** _FLOAT_BITS), tf.float32) * 2.0 ** -_FLOAT_BITS
 
 
 def translate(images, seed, share: float = TRANSLATION_SHARE):
@@ -36,7 +53,7 @@ def translate(images, seed, share: float = TRANSLATION_SHARE):
     inside_masks = []
     for axis, size in ((1, height), (2, width)):
         limit = int(size * share + 0.5)
-        shift = _uniform(seed, axis, [count, 1], -limit, limit + 1, tf.int32)
+        shift = _integers(seed, axis, [count, 1], -limit, limit + 1)
         source = tf.range(size)[None, :] - shift  # (N, size): the source row (or column) of each output one
         inside = tf.cast((source >= 0) & (source < size), images.dtype)
         images = tf.gather(images, tf.clip_by_value(source, 0, size - 1), axis=axis, batch_dims=1)
@@ -53,7 +70,7 @@ def cut_out(images, seed, share: float = CUTOUT_SHARE):
     masks = []
     for axis, size in ((1, height), (2, width)):
         side = int(size * share + 0.5)
-        centre = _uniform(seed, axis, [count, 1], 0, size + 1, tf.int32)
+        centre = _integers(seed, axis, [count, 1], 0, size + 1)
         position = tf.range(size)[None, :] - (centre - side // 2)
         masks.append((position >= 0) & (position < side))  # (N, size): inside the square along this axis
     rows, columns = masks
@@ -94,7 +111,7 @@ def diff_augment(policy: Sequence[str] = ("colour", "translation", "cutout")) ->
     def augment(images, seed):
         images = tf.convert_to_tensor(images, tf.float32)
         for index, transform in enumerate(transforms):
-            images = transform(images, tf.random.experimental.stateless_fold_in(seed, index))
+            images = transform(images, _part(seed, index))
         return images
 
     return augment

@@ -438,20 +438,21 @@ class ImageFolder:
                                        tf.data.Dataset.range(first_batch, 2 ** 62))
         return numbered.map(lambda batch, number: self._flipped(batch, seed, number)).prefetch(2)
 
-    def image_batches(self, part: str = "training", batch_size: int = 256, count: int | None = None):
-        """The first ``count`` (default: all) images of ``part`` ("training" or "holdout") once each, in
-        file order, without flips: a finite ``tf.data`` stream of batches (<= batch_size, H, W, C) float32
-        in [-1, 1]."""
+    def image_batches(self, part: str = "training", batch_size: int = 256, indices: Iterable[int] | None = None):
+        """The images of ``part`` ("training" or "holdout") at ``indices`` (default: all, in file order), once
+        each and without flips: a finite ``tf.data`` stream of batches (<= batch_size, H, W, C) float32 in
+        [-1, 1]."""
         import tensorflow as tf
 
-        paths = [str(p) for p in self._part(part)[:count]]
+        files = self._part(part)
+        paths = [str(files[i]) for i in (range(len(files)) if indices is None else indices)]
         images = tf.data.Dataset.from_tensor_slices(paths).map(self._read, num_parallel_calls=READ_THREADS)
         return images.batch(batch_size).prefetch(2)
 
-    def images(self, part: str = "training", count: int | None = None) -> np.ndarray:
-        """The first ``count`` (default: all) images of ``part`` in file order, in memory, as float32
-        (count, H, W, C) in [-1, 1]: to look at them, or to judge a generator with them."""
-        return np.concatenate([batch.numpy() for batch in self.image_batches(part, count=count)])
+    def images(self, part: str = "training", indices: Iterable[int] | None = None) -> np.ndarray:
+        """The images of ``part`` at ``indices`` (default: all) in memory, as float32 (N, H, W, C) in
+        [-1, 1]: to look at some (``indices=range(25)``), or to judge a generator with them."""
+        return np.concatenate([batch.numpy() for batch in self.image_batches(part, indices=indices)])
 
     def _part(self, part: str) -> list[Path]:
         if part not in PARTS:

@@ -45,3 +45,12 @@ def test_image_rows_has_one_labelled_row_per_set_and_saves(tmp_path):
     assert len(axes[1, 5].images) == 1 and len(axes[1, 6].images) == 0  # the shorter row leaves blanks
     plotting.show_and_close(figure, show=False, save_to=tmp_path / "rows.png")
     assert (tmp_path / "rows.png").stat().st_size > 0
+
+
+def test_nearest_pairs_show_each_distance_over_its_generated_image():
+    images = np.zeros((4, 8, 8, 1))
+    figure = plotting.nearest_pairs(images, images, [0.5, 1.25, 2.0, 3.0], title="copies?")
+    assert len(figure.axes) == 8
+    assert [axis.get_title() for axis in figure.axes[:4]] == ["0.5", "1.2", "2.0", "3.0"]
+    assert figure.axes[0].get_ylabel() == "generated" and "nearest" in figure.axes[4].get_ylabel()
+    assert figure._suptitle.get_text().startswith("copies?")
