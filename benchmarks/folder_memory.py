@@ -99,7 +99,7 @@ def main():
           f"{args.count * args.size ** 2 * 3 * 4 / 2 ** 30:.2f} GiB")
     print(f"training {args.steps} steps of batch {args.batch}, halving-width networks (base 32); "
           f"load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'loader':<12}{'images':>8}{'peak RSS GiB':>14}{'after load GiB':>16}{'load s':>8}{'train s':>9}")
+    print(f"{'loader':<12}{'images':>8}{'peak RSS GiB':>14}{'peak to loaded':>16}{'load s':>8}{'train s':>9}")
     for loader in LOADERS:
         report = train_in_child(loader, args.folder, args.size, args.steps, args.batch)
         if "failed" in report:

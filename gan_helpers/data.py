@@ -9,6 +9,7 @@ Source order for the named datasets:
 """
 from __future__ import annotations
 
+import copy
 import gzip
 import os
 from pathlib import Path
@@ -421,9 +422,9 @@ class ImageFolder:
 
     def resized(self, image_size: int | Sequence[int]) -> "ImageFolder":
         """The same files, split alike, read at another ``image_size`` (no files are opened again)."""
-        copy = object.__new__(ImageFolder)
-        copy.__dict__.update(self.__dict__, image_shape=(*_checked_size(image_size), self.image_shape[2]))
-        return copy
+        resized = copy.copy(self)
+        resized.image_shape = (*_checked_size(image_size), self.image_shape[2])
+        return resized
 
     def batches(self, batch_size: int, seed: int, first_batch: int = 0):
         """An endless ``tf.data`` stream of training batches (batch_size, H, W, C) float32 in [-1, 1], in the
