@@ -77,21 +77,23 @@ def main():
         gan, d_accuracy = train(source, reals_only, diff_augment, args.steps, args.batch, args.seed)
         generated = sampling.sample(gan.generator, len(source), seed=args.seed)
         metrics = judge(generated)
-        test_fcd = assessment.frechet_distance(assessment.image_features(judge.classifier, generated), test_features)
+        generated_features = assessment.image_features(judge.classifier, generated)
+        test_fcd = assessment.frechet_distance(generated_features, test_features)
         rows[name] = {**metrics, "test_fcd": test_fcd, "d_acc": d_accuracy,
                       "minutes": (time.perf_counter() - started) / 60}
         grids[name] = generated[:25]
         print(f"  {name}: {rows[name]['minutes']:.1f} min", flush=True)
     rows["real horses (reference)"] = {**judge.reference, "test_fcd": assessment.frechet_distance(
         training_features, test_features)}
-    print(f"{'':<28}{'FCD held-out':>13}{'FCD test':>10}{'NN distance':>12}{'NN ratio':>9}{'D acc':>7}{'min':>6}")
+    print(f"{'':<28}{'FCD held-out':>13}{'FCD test':>10}{'NN distance':>12}{'NN ratio':>9}{'D acc':>7}"
+          f"{'min':>6}")
     for name, row in rows.items():
         extra = f"{row['d_acc']:>7.2f}{row['minutes']:>6.1f}" if "d_acc" in row else ""
-        print(f"{name:<28}{row['frechet_distance']:>13.1f}{row['test_fcd']:>10.1f}{row['nearest_distance']:>12.2f}"
-              f"{row['nearest_ratio']:>9.2f}{extra}")
+        print(f"{name:<28}{row['frechet_distance']:>13.1f}{row['test_fcd']:>10.1f}"
+              f"{row['nearest_distance']:>12.2f}{row['nearest_ratio']:>9.2f}{extra}")
     args.out.mkdir(parents=True, exist_ok=True)
-    plotting.show_and_close(plotting.compare_grids(grids, title=f"Horses after {args.steps} steps (same seed)"),
-                            show=False, save_to=args.out / "augmentation_grids.png")
+    figure = plotting.compare_grids(grids, title=f"Horses after {args.steps} steps (same seed)")
+    plotting.show_and_close(figure, show=False, save_to=args.out / "augmentation_grids.png")
     print(f"grids: {args.out / 'augmentation_grids.png'}; load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -74,7 +74,8 @@ def main():
     images = np.random.default_rng(0).uniform(-1, 1, (512, *shape)).astype("float32")
     print(f"{shape[0]}x{shape[1]}x3, batch {args.batch}; seconds per step: median of {args.repeats} timings "
           f"of {args.steps} steps; {os.cpu_count()} CPU cores, load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'networks':<32}{'G GFLOP/img':>12}{'D GFLOP/img':>12}{'GFLOP/step':>12}{'s/step':>9}{'speed-up':>10}")
+    print(f"{'networks':<32}{'G GFLOP/img':>12}{'D GFLOP/img':>12}{'GFLOP/step':>12}{'s/step':>9}"
+          f"{'speed-up':>10}")
     old_seconds = None
     for name, build in CONFIGURATIONS.items():
         generator, discriminator, augmentation = build(shape)

@@ -105,8 +105,9 @@ def main():
         if "failed" in report:
             print(f"{loader:<12} failed: {report['failed']}")
             continue
-        print(f"{loader:<12}{report['images']:>8,}{report['peak_gib']:>14.2f}{report['peak_after_load_gib']:>16.2f}"
-              f"{report['load_seconds']:>8.0f}{report['train_seconds']:>9.0f}", flush=True)
+        print(f"{loader:<12}{report['images']:>8,}{report['peak_gib']:>14.2f}"
+              f"{report['peak_after_load_gib']:>16.2f}{report['load_seconds']:>8.0f}"
+              f"{report['train_seconds']:>9.0f}", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

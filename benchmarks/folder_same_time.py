@@ -57,7 +57,8 @@ def main():
     parser.add_argument("--folder", type=Path, default=Path("/tmp/horses5000"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/folder_same_time"))
     args = parser.parse_args()
-    source = data.ImageFolder(data.example_folder(args.folder, "cifar10", ["horse"], 5000), image_size=args.size)
+    folder = data.example_folder(args.folder, "cifar10", ["horse"], 5000)
+    source = data.ImageFolder(folder, image_size=args.size)
     judge = assessment.FolderJudge(source, reference_count=EVAL_IMAGES)
     test_features = assessment.image_features(judge.classifier, data.load_images("cifar10", "horse", "test"))
     print(f"{source}; {args.minutes:g} min each, batch {args.batch}, seed {args.seed}; "
@@ -74,9 +75,10 @@ def main():
         seconds, steps = time.perf_counter() - started, int(gan.g_optimizer.iterations.numpy())
         generated = sampling.sample(gan.generator, EVAL_IMAGES, seed=args.seed)
         metrics = judge(generated)
-        test_fcd = assessment.frechet_distance(assessment.image_features(judge.classifier, generated), test_features)
-        print(f"{name:<16}{steps:>7,}{seconds / steps:>8.2f}{test_fcd:>10.1f}{metrics['frechet_distance']:>14.1f}"
-              f"{metrics['nearest_ratio']:>10.2f}", flush=True)
+        generated_features = assessment.image_features(judge.classifier, generated)
+        test_fcd = assessment.frechet_distance(generated_features, test_features)
+        print(f"{name:<16}{steps:>7,}{seconds / steps:>8.2f}{test_fcd:>10.1f}"
+              f"{metrics['frechet_distance']:>14.1f}{metrics['nearest_ratio']:>10.2f}", flush=True)
         grids[f"{name}: {steps:,} steps"] = generated[:25]
         plotting.show_and_close(plotting.image_grid(generated[:25], title=f"{name}, {steps:,} steps in "
                                                     f"{seconds / 60:.1f} min"),

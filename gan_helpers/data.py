@@ -439,7 +439,8 @@ class ImageFolder:
                                        tf.data.Dataset.range(first_batch, 2 ** 62))
         return numbered.map(lambda batch, number: self._flipped(batch, seed, number)).prefetch(2)
 
-    def image_batches(self, part: str = "training", batch_size: int = 256, indices: Iterable[int] | None = None):
+    def image_batches(self, part: str = "training", batch_size: int = 256,
+                      indices: Iterable[int] | None = None):
         """The images of ``part`` ("training" or "holdout") at ``indices`` (default: all, in file order), once
         each and without flips: a finite ``tf.data`` stream of batches (<= batch_size, H, W, C) float32 in
         [-1, 1]."""
@@ -496,7 +497,8 @@ def _checked_size(image_size: int | Sequence[int]) -> tuple[int, int]:
 def _split(files: Sequence[Path], holdout: float, folder: Path) -> dict[str, list[Path]]:
     """{"training": files, "holdout": files}: round(holdout * N) files drawn with HOLDOUT_SEED held out."""
     if not 0.0 <= holdout < 1.0:
-        raise ValueError(f"holdout is the share of the images kept out of training, in [0, 1); got {holdout}.")
+        raise ValueError(f"holdout is the share of the images kept out of training, in [0, 1); "
+                         f"got {holdout}.")
     count = round(holdout * len(files))
     if holdout and not 2 <= count < len(files):
         raise ValueError(f"holdout={holdout} of the {len(files)} images in {folder} keeps {count} out of "

@@ -13,7 +13,8 @@ def _distinct_images(count=6, size=16, channels=3):
     return values / values.max() * 1.8 - 0.9
 
 
-@pytest.mark.parametrize("policy", [["colour"], ["translation"], ["cutout"], ["colour", "translation", "cutout"]])
+@pytest.mark.parametrize("policy", [["colour"], ["translation"], ["cutout"],
+                                    ["colour", "translation", "cutout"]])
 def test_same_seed_same_augmentation_other_seed_other(policy):
     images = _distinct_images()
     augmentation = augment.diff_augment(policy)

@@ -166,7 +166,8 @@ def test_image_folder_holds_out_the_same_share_whatever_the_run(tmp_path):
 
 
 def test_image_folder_reads_a_grayscale_folder_and_resizes(tmp_path):
-    source = data.ImageFolder(_folder_of_distinct_images(tmp_path, 20, mode="L", size=(200, 200)), holdout=0.1)
+    folder = _folder_of_distinct_images(tmp_path, 20, mode="L", size=(200, 200))
+    source = data.ImageFolder(folder, holdout=0.1)
     assert source.image_shape == (200, 200, 1) and source.stored_size == (200, 200)
     small = source.resized(64)
     assert small.image_shape == (64, 64, 1) and small.files == source.files

@@ -78,8 +78,9 @@ def test_halving_width_follows_the_dcgan_papers_channel_schedule():
 
 @pytest.mark.parametrize("size, channels", [(32, 3), (64, 1), (128, 3)])
 def test_halving_width_builds_every_power_of_two_size_gray_or_colour(size, channels):
-    generator = models.halving_width_generator(latent_dim=16, image_shape=(size, size, channels), base_width=8)
-    discriminator = models.halving_width_discriminator(image_shape=(size, size, channels), base_width=8)
+    shape = (size, size, channels)
+    generator = models.halving_width_generator(latent_dim=16, image_shape=shape, base_width=8)
+    discriminator = models.halving_width_discriminator(image_shape=shape, base_width=8)
     images = np.asarray(generator(np.random.default_rng(0).standard_normal((2, 16)).astype("float32")))
     assert images.shape == (2, size, size, channels) and np.abs(images).max() <= 1
     assert discriminator(images).shape == (2, 1)
