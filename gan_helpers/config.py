@@ -50,9 +50,14 @@ def artifacts_dir(*parts: str) -> Path:
     """Return (and create) a folder under the artifacts root, e.g. ``artifacts_dir("01_dense_mnist_gan")``.
 
     Raises:
-        ValueError: if the root or the requested folder exists and is not a directory.
+        ValueError: a part is an absolute path or climbs out of the root (".."), or the root or the
+            requested folder exists and is not a directory.
     """
     root = Path(os.environ.get(ARTIFACTS_ENV) or _default_artifacts_root()).expanduser()
+    for part in parts:
+        if Path(part).is_absolute() or ".." in Path(part).parts:
+            raise ValueError(f"artifacts_dir takes folder names inside the artifacts root ({root}), got {part!r}. "
+                             f"To put the artifacts elsewhere, set {ARTIFACTS_ENV} to that folder.")
     path = root.joinpath(*parts)
     for candidate in [root, *reversed(path.parents), path]:
         if candidate.exists() and not candidate.is_dir():

@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import gzip
 import os
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -61,10 +63,11 @@ def scale_to_unit_range(pixels: np.ndarray) -> np.ndarray:
 
 def check_images(images, image_shape: Sequence[int]) -> np.ndarray:
     """Images as float32 (N, H, W, C) in [-1, 1]; flat (N, H*W*C) and channel-less (N, H, W) batches are
-    reshaped to ``image_shape``.
+    reshaped to ``image_shape``. Images that all lie in [0, 1] pass with a warning (half the generator's
+    range goes unused: scale them with x * 2 - 1).
 
     Raises:
-        ValueError: another shape, or values outside [-1, 1] (e.g. 0-255 pixels).
+        ValueError: no images, another shape, NaN or infinite pixels, or values outside [-1, 1] (0-255 pixels).
     """
     images = np.asarray(images, dtype="float32")
     image_shape = tuple(int(d) for d in image_shape)
@@ -75,9 +78,18 @@ def check_images(images, image_shape: Sequence[int]) -> np.ndarray:
     if images.ndim != 4 or images.shape[1:] != image_shape:
         raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}) or "
                          f"(N, {int(np.prod(image_shape))}), got {images.shape}.")
-    if images.size and (images.min() < -1.001 or images.max() > 1.001):
+    if not len(images):
+        raise ValueError(f"Expected at least one image of shape {image_shape}, got an empty array {images.shape}.")
+    broken = ~np.isfinite(images).reshape(len(images), -1).all(axis=1)
+    if broken.any():
+        raise ValueError(f"{broken.sum()} of the {len(images)} images hold NaN or infinite pixels (the first is "
+                         f"image {np.argmax(broken)}); fix or drop them before training.")
+    if images.min() < -1.001 or images.max() > 1.001:
         raise ValueError(f"Expected pixel values in [-1, 1], got [{images.min():.3g}, {images.max():.3g}]; "
                          f"load_images scales 0-255 pixels as x / 127.5 - 1.")
+    if images.min() >= 0.0 and images.max() > 0.0:
+        warnings.warn(f"All pixels lie in [0, {images.max():.3g}], but the generator draws in [-1, 1] (tanh): "
+                      f"scale the images with x * 2 - 1, or load them with load_images.", stacklevel=2)
     return images
 
 
@@ -107,6 +119,9 @@ def load_images(name: str, classes: Iterable[int | str] | int | str | None = Non
     if classes is not None and isinstance(classes, (int, str, np.integer)):
         classes = [classes]
     wanted = None if classes is None else sorted({class_index(name, c) for c in classes})
+    if wanted == []:
+        raise ValueError(f"classes is empty, so no image would be loaded; give some classes of {name} "
+                         f"(indices 0-{len(CLASS_NAMES[name]) - 1} or names), or None for all.")
 
     pixels, labels = _load_pixels(name, split, wanted)
     if wanted is not None:
@@ -119,7 +134,12 @@ def load_images(name: str, classes: Iterable[int | str] | int | str | None = Non
 def _load_pixels(name: str, split: str, wanted: Sequence[int] | None) -> tuple[np.ndarray, np.ndarray]:
     local_root = os.environ.get(DATA_ENV)
     if local_root and _has_local_copy(Path(local_root), name):
-        return _LOCAL_READERS[name](Path(local_root), split, wanted)
+        try:
+            return _LOCAL_READERS[name](Path(local_root), split, wanted)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"The local copy of {name} in {DATA_ENV}={local_root} is damaged: {error} "
+                             f"({error.__class__.__name__}). Replace the files {', '.join(_LOCAL_FILES[name])} "
+                             f"there with good copies.") from error
     try:
         return _download(name, split)
     except Exception as error:  # keras raises a bare Exception on a failed fetch
@@ -148,17 +168,24 @@ def _download(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_mnist_npz(root: Path, split: str, wanted) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(root / "mnist.npz") as arrays:
-        return arrays[f"x_{split}"], arrays[f"y_{split}"]
+    path = root / "mnist.npz"
+    try:
+        with np.load(path) as arrays:
+            return arrays[f"x_{split}"], arrays[f"y_{split}"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} cannot be read as the keras MNIST file ({error})") from error
 
 
 def _read_idx(path: Path) -> np.ndarray:
     """Read a gzipped IDX file (the MNIST/Fashion-MNIST format) into a uint8 array."""
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    try:
+        with gzip.open(path, "rb") as handle:
+            data = handle.read()
+        ndim = data[3]
+        shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+        return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    except (OSError, ValueError, IndexError, EOFError) as error:
+        raise ValueError(f"{path} cannot be read as a gzipped IDX file ({error})") from error
 
 
 def _read_fashion_idx(root: Path, split: str, wanted) -> tuple[np.ndarray, np.ndarray]:

@@ -41,16 +41,21 @@ class LabelSheet:
         if initial:
             initial = list(assessment.check_hand_labels(initial, len(images)))
         options = [UNLABELLED] + [str(d) for d in range(10)]
+        # The "#i" label only as wide as its text: ipywidgets reserves 80 px for a description by default,
+        # which left the selector too narrow to show the digit chosen in it.
         self.selectors = [widgets.Dropdown(options=options, value=str(initial[i]) if initial else UNLABELLED,
-                                           description=f"#{i}", layout=widgets.Layout(width="110px"))
+                                           description=f"#{i}", style={"description_width": "initial"},
+                                           layout=widgets.Layout(width="110px"))
                           for i in range(len(images))]
         cells = [widgets.VBox([widgets.Image(value=image_png(image), format="png"), selector])
                  for image, selector in zip(images, self.selectors)]
         self.output = widgets.Output()
-        button = widgets.Button(description="Show HAND_LABELS", icon="clipboard")
-        button.on_click(self._print_code)
+        # As wide as its label: the default button width cut it to "Show HAND_LA...".
+        self.button = widgets.Button(description="Show HAND_LABELS", icon="clipboard",
+                                     layout=widgets.Layout(width="max-content"))
+        self.button.on_click(self._print_code)
         grid = widgets.GridBox(cells, layout=widgets.Layout(grid_template_columns=f"repeat({columns}, 120px)"))
-        self.widget = widgets.VBox([grid, button, self.output])
+        self.widget = widgets.VBox([grid, self.button, self.output])
 
     def labels(self) -> list[int | None]:
         return [None if s.value == UNLABELLED else int(s.value) for s in self.selectors]
@@ -74,7 +79,7 @@ def resolve_hand_labels(hand_labels: Sequence[int], count: int) -> np.ndarray | 
     Raises:
         ValueError: labels given, but not exactly ``count`` digits 0-9.
     """
-    if not hand_labels:
+    if len(hand_labels) == 0:
         print("No hand labels were given (HAND_LABELS is empty), so the hand-label accuracy is skipped. "
               "Label the images with the widget above and paste its HAND_LABELS line to include it.")
         return None

@@ -116,7 +116,7 @@ def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None) -> 
     """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1]."""
     figure, axes = plt.subplots(1, len(grids), figsize=(3.2 * len(grids), 3.6), squeeze=False)
     for axis, (name, images) in zip(axes.flat, grids.items()):
-        axis.imshow(_tile(images), cmap="gray", vmin=0, vmax=1)
+        axis.imshow(tile(images), cmap="gray", vmin=0, vmax=1)
         axis.set_title(name, fontsize=9)
         axis.axis("off")
     if title:
@@ -146,8 +146,8 @@ def image_rows(rows: Mapping[str, np.ndarray], title: str | None = None, cell_in
     return figure
 
 
-def _tile(images: np.ndarray) -> np.ndarray:
-    """(N, H, W, C) in [-1, 1] -> one square mosaic in [0, 1], 1-pixel gaps."""
+def tile(images: np.ndarray) -> np.ndarray:
+    """Images (N, H, W, C) in [-1, 1] -> one square mosaic (rows, columns[, 3]) in [0, 1], 1-pixel gaps."""
     images = to_display_range(images)
     count, height, width = images.shape[:3]
     side = math.ceil(math.sqrt(count))
@@ -165,7 +165,7 @@ def progress_gif(run_dir: str | Path, path: str | Path | None = None, seconds_pe
     grids = RunFolder(run_dir).grids()
     if not grids:
         raise FileNotFoundError(f"No saved grids (samples/step_*.npy) in {run_dir}.")
-    frames = [Image.fromarray((_tile(grid) * 255).astype("uint8")).resize((280, 280), Image.NEAREST)
+    frames = [Image.fromarray((tile(grid) * 255).astype("uint8")).resize((280, 280), Image.NEAREST)
               for grid in grids.values()]
     path = Path(path or Path(run_dir) / "progress.gif")
     write_atomically(path, lambda temporary: frames[0].save(temporary, format="GIF", save_all=True,

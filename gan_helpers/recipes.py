@@ -23,10 +23,12 @@ DATASET_ARCHITECTURE = {"mnist": "compact", "fashion_mnist": "compact", "cifar10
 def dcgan(architecture: str, image_shape: Sequence[int] | None = None, settings: Settings = BALANCED,
           seed: int = 0, **overrides) -> training.GAN:
     """A compiled convolutional GAN of one of ``ARCHITECTURES`` (at its default image shape, or
-    ``image_shape``), trained with ``settings``; keyword ``overrides`` change single settings."""
+    ``image_shape``), trained with ``settings``; keyword ``overrides`` change single settings. ``seed``
+    fixes everything: the initial weights, the noise, the dropout masks and the data order."""
     if architecture not in ARCHITECTURES:
         raise ValueError(f"Unknown DCGAN architecture {architecture!r}; expected one of {sorted(ARCHITECTURES)}.")
     build_generator, build_discriminator = ARCHITECTURES[architecture]
+    config.seed_everything(seed)
     shape = {} if image_shape is None else {"image_shape": tuple(image_shape)}
     gan = training.GAN(build_generator(**shape), build_discriminator(**shape), settings, seed=seed, **overrides)
     gan.compile()
@@ -54,7 +56,9 @@ def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), settings: Setti
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
     (keyword ``overrides`` change single settings); with ``num_classes`` (10 for digits), the conditional
     version: both networks also take the label, and ``mismatched_real`` makes D also reject real digits
-    under wrong labels (see ``training.GAN``)."""
+    under wrong labels (see ``training.GAN``). ``seed`` fixes everything: the initial weights, the noise,
+    the dropout masks and the data order."""
+    config.seed_everything(seed)
     gan = training.GAN(models.dense_generator(num_classes=num_classes),
                        models.dense_discriminator(dropout_rates=dropout_rates, num_classes=num_classes),
                        settings, seed=seed, num_classes=num_classes, mismatched_real=mismatched_real, **overrides)
@@ -75,7 +79,7 @@ def dense_mnist_generator(run_dir: str | Path, fallback_dir: str | Path, fallbac
     gan = dense_mnist_gan(seed=seed)
     training.train(gan, data.load_images("mnist"), steps=fallback_steps, run_dir=fallback_dir,
                    sample_interval=fallback_steps, show_samples=False)
-    return gan.generator
+    return gan.sampling_generator
 
 
 def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Path, judge: assessment.Judge,
@@ -90,7 +94,7 @@ def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Pa
     history = training.train(gan, images, steps=steps, run_dir=run_dir, batch_size=batch_size,
                              sample_interval=sample_interval, show_samples=show_samples)
     run = RunFolder(run_dir)
-    metrics = judge(sampling.sample(gan.generator, eval_samples, seed=seed))
+    metrics = judge(sampling.sample(gan.sampling_generator, eval_samples, seed=seed, distribution=gan.settings.noise))
     return {"history": history, "grids": run.grids(), "final_grid": run.final_grid(), "metrics": metrics,
             "seconds": history[-1]["seconds"], "run_dir": run.path}
 
@@ -100,7 +104,6 @@ def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Ju
                     batch_size: int = 128, seed: int = 0, settings: Settings = BALANCED, **overrides) -> dict:
     """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in
     out_dir/<name> and judged; prints its wall time and class coverage. Returns ``train_and_assess``'s dict."""
-    config.seed_everything(seed)
     gan = dense_mnist_gan(dropout_rates=dropout_rates, settings=settings, seed=seed, **overrides)
     result = train_and_assess(gan, images, steps=steps, run_dir=Path(out_dir) / name.replace(" ", "_"),
                               judge=judge, eval_samples=eval_samples, batch_size=batch_size,
@@ -139,7 +142,6 @@ def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifie
     images = data.load_images(dataset, classes=index)
     judge = assessment.Judge(classifier, data.load_images(dataset, classes=index, split="test"),
                              images[:eval_samples], intended_class=index)
-    config.seed_everything(seed)
     gan = dcgan(DATASET_ARCHITECTURE[dataset], d_steps=d_steps, seed=seed)
     run_dir = Path(out_dir) / f"{name.replace(' ', '_')}_dg{d_steps}"
     result = train_and_assess(gan, images, steps=steps, run_dir=run_dir, judge=judge, eval_samples=eval_samples,

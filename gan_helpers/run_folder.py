@@ -5,17 +5,28 @@ A run folder holds::
     history.json                  one row per log interval: step, seconds, d_loss, d_acc, g_loss, g_acc
     fixed_noise.npy               the noise behind the sample grids
     samples/step_NNNNNN.png|.npy  the grid at that step, as a picture and as images (N, H, W, C) in [-1, 1]
-    checkpoints/                  what resuming needs
-    generator.keras               the final generator (what notebooks load)
+    checkpoints/step_NNNNNN.npz   everything the next step depends on, and the history up to that step
+    tensorboard/                  TensorBoard event files, when training with tensorboard=True
+    generator.keras               the final generator (what notebooks load; the moving average, if any)
+    generator_live.keras          the live generator, beside a moving average
     discriminator.keras           the final discriminator
+
+Every file is written under a temporary name and renamed into place (``write_atomically``), so a reader
+never sees half a file; a killed write leaves only a ``.tmp-*`` file, which the next run removes.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+TEMPORARY_PREFIX = ".tmp-"
+CHECKPOINTS_KEPT = 2
 
 
 class RunFolder:
@@ -44,12 +55,23 @@ class RunFolder:
         return self.path / "checkpoints"
 
     @property
+    def tensorboard_dir(self) -> Path:
+        return self.path / "tensorboard"
+
+    @property
     def generator_file(self) -> Path:
         return self.path / "generator.keras"
 
     @property
+    def live_generator_file(self) -> Path:
+        """The live G of a run with a moving average (generator.keras is then the average)."""
+        return self.path / "generator_live.keras"
+
+    @property
     def discriminator_file(self) -> Path:
         return self.path / "discriminator.keras"
+
+    # --- Sample grids and history ------------------------------------------------------------------
 
     def grid_file(self, step: int, suffix: str = ".npy") -> Path:
         """samples/step_NNNNNN.npy (or another ``suffix``, e.g. ".png")."""
@@ -61,7 +83,7 @@ class RunFolder:
 
     def grids(self) -> dict[int, np.ndarray]:
         """{step: the grid's images (N, H, W, C) in [-1, 1]}, in step order."""
-        return {int(path.stem.split("_")[1]): np.load(path) for path in self.grid_files()}
+        return {_step_of(path): np.load(path) for path in self.grid_files()}
 
     def final_grid(self) -> np.ndarray:
         """The grid of the last saved step (N, H, W, C) in [-1, 1].
@@ -75,31 +97,154 @@ class RunFolder:
         return np.load(files[-1])
 
     def history(self) -> list[dict]:
-        """The history rows (step, seconds, d_loss, d_acc, g_loss, g_acc); [] for a run not yet logged."""
+        """The history rows (step, seconds, d_loss, d_acc, g_loss, g_acc); [] for a run not yet logged.
+
+        Raises:
+            ValueError: history.json is damaged (training the run again rewrites it from its checkpoint).
+        """
         if not self.history_file.is_file():
             return []
-        return json.loads(self.history_file.read_text())
+        try:
+            return json.loads(self.history_file.read_text())
+        except ValueError as error:
+            raise ValueError(f"{self.history_file} is damaged ({error}); train the run again (same run_dir): "
+                             f"it rewrites the file from its newest checkpoint.") from error
+
+    def history_if_readable(self) -> list[dict] | None:
+        """``history()``, or None when history.json is damaged."""
+        try:
+            return self.history()
+        except ValueError:
+            return None
 
     def write_history(self, rows: list[dict]) -> None:
         write_atomically(self.history_file, lambda temporary: temporary.write_text(json.dumps(rows, indent=1)))
+
+    # --- Final models ------------------------------------------------------------------------------
 
     def generator(self):
         """The saved final generator (a keras.Model).
 
         Raises:
             FileNotFoundError: no generator.keras yet (train the run first).
+            ValueError: the file is damaged (re-running the training cell rewrites it from the checkpoint).
         """
-        import keras
+        return _load_model(self.generator_file)
 
-        if not self.generator_file.is_file():
-            raise FileNotFoundError(f"No saved generator at {self.generator_file}; run the notebook that trains it "
-                                    f"first (its run folder holds generator.keras).")
-        return keras.models.load_model(self.generator_file, compile=False)
+    # --- Checkpoints -------------------------------------------------------------------------------
+
+    def checkpoint_file(self, step: int) -> Path:
+        return self.checkpoints_dir / f"step_{int(step):06d}.npz"
+
+    def checkpoint_files(self) -> list[Path]:
+        """The checkpoints present, oldest first."""
+        return sorted(self.checkpoints_dir.glob("step_*.npz"))
+
+    def save_checkpoint(self, step: int, arrays: list[np.ndarray], meta: dict) -> Path:
+        """Write checkpoints/step_NNNNNN.npz (``arrays`` in order, and ``meta`` as JSON), then remove all
+        but the newest ``CHECKPOINTS_KEPT``. Callers check that ``arrays`` are finite first, so the newest
+        checkpoint, written before any older one is removed, is always a good one."""
+        self.checkpoints_dir.mkdir(parents=True, exist_ok=True)
+        entries = {f"array_{i:04d}": value for i, value in enumerate(arrays)}
+        entries["meta"] = np.array(json.dumps(meta))
+        path = self.checkpoint_file(step)
+        write_atomically(path, lambda temporary: _save_npz(temporary, entries))
+        for old in self.checkpoint_files()[:-CHECKPOINTS_KEPT]:
+            old.unlink()
+        return path
+
+    def load_checkpoint(self) -> tuple[int, list[np.ndarray], dict] | None:
+        """The newest checkpoint that reads back whole, as (step, arrays, meta); None if none does.
+
+        A checkpoint that fails to read (truncated, garbled) is skipped with a warning that names it.
+        """
+        for path in reversed(self.checkpoint_files()):
+            try:
+                with np.load(path, allow_pickle=False) as entries:
+                    meta = json.loads(str(entries["meta"]))
+                    arrays = [entries[f"array_{i:04d}"] for i in range(len(entries.files) - 1)]
+                return _step_of(path), arrays, meta
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+                warnings.warn(f"Skipped the damaged checkpoint {path} ({error.__class__.__name__}: {error}); "
+                              f"trying an older one.", stacklevel=2)
+        return None
+
+    # --- The folder as a whole ---------------------------------------------------------------------
+
+    def evidence_of_a_run(self) -> list[str]:
+        """What in this folder shows that a run trained here (empty for a new or empty folder)."""
+        evidence = []
+        history = self.history_if_readable()
+        if history is None:
+            evidence.append(f"a damaged {self.history_file.name}")
+        elif history:
+            evidence.append(f"{self.history_file.name} up to step {history[-1]['step']}")
+        if self.checkpoints_dir.is_dir() and any(self.checkpoints_dir.iterdir()):
+            evidence.append(f"{len(list(self.checkpoints_dir.iterdir()))} file(s) in checkpoints/")
+        if self.grid_files():
+            evidence.append(f"{len(self.grid_files())} sample grid(s)")
+        if self.generator_file.exists():
+            evidence.append(self.generator_file.name)
+        return evidence
+
+    def remove_run(self) -> None:
+        """Delete the files a run writes (history, noise, grids, checkpoints, models); other files stay."""
+        for folder in (self.samples_dir, self.checkpoints_dir, self.tensorboard_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+        for path in (self.history_file, self.fixed_noise_file, self.generator_file, self.discriminator_file,
+                     self.live_generator_file):
+            path.unlink(missing_ok=True)
+
+    def remove_leftover_temporaries(self) -> list[Path]:
+        """Delete the ``.tmp-*`` files that killed writes left behind; returns what was removed."""
+        leftovers = [path for folder in (self.path, self.samples_dir, self.checkpoints_dir) if folder.is_dir()
+                     for path in folder.glob(f"{TEMPORARY_PREFIX}*")]
+        for path in leftovers:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        return leftovers
 
 
 def write_atomically(path: Path, write) -> None:
-    """Call ``write(temporary_path)`` and then rename the temporary file to ``path``, so that a reader
-    never sees a half-written file."""
-    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    write(temporary)
-    os.replace(temporary, path)
+    """Call ``write(temporary_path)``, then rename the temporary file to ``path``: a reader never sees a
+    half-written file, and a failed write (a full disk, say) leaves the previous ``path`` as it was.
+
+    Raises:
+        OSError: the write failed; the message names ``path`` and says what is left.
+    """
+    path = Path(path)
+    temporary = path.with_name(f"{TEMPORARY_PREFIX}{os.getpid()}-{path.name}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        message = (f"Could not write {path} ({error.strerror or error}). Nothing was replaced: the previous "
+                   f"{path.name}, if there was one, is intact. Free some disk space and run again; training "
+                   f"resumes from its last checkpoint.")
+        raise (OSError(error.errno, message) if error.errno else OSError(message)) from error
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _save_npz(path: Path, entries: dict) -> None:
+    with open(path, "wb") as handle:
+        np.savez(handle, **entries)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _step_of(path: Path) -> int:
+    return int(path.stem.split("_")[1])
+
+
+def _load_model(path: Path):
+    import keras
+
+    if not path.is_file():
+        raise FileNotFoundError(f"No saved generator at {path}; run the notebook that trains it first "
+                                f"(its run folder holds {path.name}).")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as error:  # keras raises many kinds for a damaged zip
+        raise ValueError(f"{path} cannot be read ({error.__class__.__name__}: {error}). Re-run the notebook "
+                         f"that trains it: the run reloads its last checkpoint and saves {path.name} again.") \
+            from error

@@ -7,13 +7,21 @@ import numpy as np
 
 from . import models
 from .run_folder import RunFolder
+from .settings import NOISE_DISTRIBUTIONS
 
 
-def noise(count: int, latent_dim: int = 100, seed: int = 0) -> np.ndarray:
-    """Standard-normal noise (count, latent_dim) float32, repeatable for a given seed."""
+def noise(count: int, latent_dim: int = 100, seed: int = 0, distribution: str = "normal") -> np.ndarray:
+    """Noise (count, latent_dim) float32, repeatable for a given seed: standard normal, or uniform in
+    [-1, 1] (``distribution``, one of ``settings.NOISE_DISTRIBUTIONS``; use the one G trained with,
+    ``gan.settings.noise``)."""
     if count <= 0 or latent_dim <= 0:
         raise ValueError(f"count and latent_dim must be positive, got {count} and {latent_dim}.")
-    return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype("float32")
+    rng = np.random.default_rng(seed)
+    if distribution == "normal":
+        return rng.standard_normal((count, latent_dim)).astype("float32")
+    if distribution == "uniform":
+        return rng.uniform(-1.0, 1.0, (count, latent_dim)).astype("float32")
+    raise ValueError(f"distribution must be one of {NOISE_DISTRIBUTIONS}, got {distribution!r}.")
 
 
 def _latent_dim(generator) -> int:
@@ -56,12 +64,13 @@ def balanced_labels(count: int, num_classes: int = 10) -> np.ndarray:
     return (np.arange(count) % num_classes).astype("int32")
 
 
-def sample(generator, count: int, seed: int = 0, labels: np.ndarray | None = None) -> np.ndarray:
-    """``count`` images (count, H, W, C) in [-1, 1] from seeded noise; a conditional generator makes
-    the classes in ``labels`` (default: ``balanced_labels``)."""
+def sample(generator, count: int, seed: int = 0, labels: np.ndarray | None = None,
+           distribution: str = "normal") -> np.ndarray:
+    """``count`` images (count, H, W, C) in [-1, 1] from seeded noise of ``distribution``; a conditional
+    generator makes the classes in ``labels`` (default: ``balanced_labels``)."""
     if labels is None and is_conditional(generator):
         labels = balanced_labels(count, models.class_count(generator))
-    return generate(generator, noise(count, _latent_dim(generator), seed), labels)
+    return generate(generator, noise(count, _latent_dim(generator), seed, distribution), labels)
 
 
 def interpolate(start: np.ndarray, end: np.ndarray, count: int = 10) -> np.ndarray:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+# G's input: "normal" is the standard normal, "uniform" is uniform in [-1, 1] (as some labs draw it). The
+# trainer and the sampling helpers both read ``Settings.noise``, so a generator is sampled as it was trained.
+NOISE_DISTRIBUTIONS = ("normal", "uniform")
+
 @dataclass(frozen=True)
 class Settings:
     """How a GAN trains.
@@ -21,6 +25,10 @@ class Settings:
         d_learning_rate, d_beta_1: the discriminator's Adam.
         g_learning_rate, g_beta_1: the generator's Adam (the assignment's "GAN" optimizer).
         d_steps: discriminator updates per generator update (the D:G ratio), an integer >= 1.
+        ema: decay of the exponential moving average of G's weights, or None for none. With it, the
+            average draws the sample grids and is saved as generator.keras (the live G beside it as
+            generator_live.keras): it smooths out the step-to-step jitter of the adversarial game.
+        noise: the distribution of G's input, one of ``NOISE_DISTRIBUTIONS``.
     """
 
     real_label: float
@@ -29,6 +37,8 @@ class Settings:
     g_learning_rate: float
     g_beta_1: float
     d_steps: int = 1
+    ema: float | None = None
+    noise: str = "normal"
 
     def __post_init__(self):
         if not 0.5 < self.real_label <= 1.0:
@@ -41,6 +51,10 @@ class Settings:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}.")
         if isinstance(self.d_steps, bool) or int(self.d_steps) != self.d_steps or self.d_steps < 1:
             raise ValueError(f"d_steps (the D:G ratio) must be an integer >= 1, got {self.d_steps}.")
+        if self.ema is not None and not 0.0 < self.ema < 1.0:
+            raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, or None for no average; got {self.ema}.")
+        if self.noise not in NOISE_DISTRIBUTIONS:
+            raise ValueError(f"noise must be one of {NOISE_DISTRIBUTIONS}, got {self.noise!r}.")
 
     def replace(self, **changes) -> "Settings":
         """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
@@ -65,6 +79,7 @@ class Settings:
 # beta_1 0.9, real images labelled exactly 1, one D update per G update.
 LITERAL = Settings(real_label=1.0, d_learning_rate=2e-4, d_beta_1=0.5, g_learning_rate=1e-3, g_beta_1=0.9)
 
-# Notebook 01's run B: one-sided label smoothing (Salimans et al., 2016) and G's Adam matched to D's (the
-# DCGAN paper's 2e-4, beta_1 0.5). With the literal set the dense GAN collapses onto one pattern at once.
-BALANCED = LITERAL.replace(real_label=0.9, g_learning_rate=2e-4, g_beta_1=0.5)
+# Notebook 01's run B: one-sided label smoothing (Salimans et al., 2016), G's Adam matched to D's (the
+# DCGAN paper's 2e-4, beta_1 0.5), and a moving average of G's weights (Yazici et al., 2019). With the
+# literal set the dense GAN collapses onto one pattern at once.
+BALANCED = LITERAL.replace(real_label=0.9, g_learning_rate=2e-4, g_beta_1=0.5, ema=0.999)

@@ -24,6 +24,14 @@ def test_sheet_starts_from_existing_labels_and_shows_png_images():
     assert labeling.image_png(_images(1)[0]).startswith(b"\x89PNG")
 
 
+def test_sheet_layout_leaves_room_for_the_digit_and_the_button_label():
+    # The default 80 px description left no room in the 110 px dropdown for the chosen digit, and the default
+    # button width cut its label to "Show HAND_LA..."; tests/test_browser.py measures both in Chromium.
+    sheet = labeling.LabelSheet(_images())
+    assert {selector.style.description_width for selector in sheet.selectors} == {"initial"}
+    assert sheet.button.layout.width == "max-content"
+
+
 def test_no_labels_means_skip_not_invent(capsys):
     assert labeling.resolve_hand_labels([], 10) is None
     assert "skipped" in capsys.readouterr().out

@@ -10,7 +10,7 @@ def test_literal_is_the_assignment_listing_and_balanced_changes_three_values():
     assert (LITERAL.real_label, LITERAL.d_learning_rate, LITERAL.d_beta_1) == (1.0, 2e-4, 0.5)
     assert (LITERAL.g_learning_rate, LITERAL.g_beta_1, LITERAL.d_steps) == (1e-3, 0.9, 1)
     changed = {f.name for f in dataclasses.fields(LITERAL) if getattr(LITERAL, f.name) != getattr(BALANCED, f.name)}
-    assert changed == {"real_label", "g_learning_rate", "g_beta_1"}
+    assert changed == {"real_label", "g_learning_rate", "g_beta_1", "ema"}
     assert (BALANCED.real_label, BALANCED.g_learning_rate, BALANCED.g_beta_1) == (0.9, 2e-4, 0.5)
 
 
@@ -28,6 +28,8 @@ def test_settings_are_frozen_and_replace_makes_a_copy():
     ({"d_steps": 1.5}, "d_steps .* must be an integer >= 1"),
     ({"d_steps": 0}, "d_steps .* must be an integer >= 1"),
     ({"lr": 1e-3}, r"Unknown setting\(s\) \['lr'\]; expected some of"),
+    ({"ema": 1.0}, r"ema must be a decay in \(0, 1\)"),
+    ({"noise": "gaussian"}, r"noise must be one of \('normal', 'uniform'\)"),
 ])
 def test_impossible_settings_say_what_is_expected(changes, message):
     with pytest.raises(ValueError, match=message):
@@ -46,7 +48,7 @@ def test_table_prints_both_sets_and_marks_the_differences():
     lines = LITERAL.table(BALANCED, ("A", "B")).splitlines()
     assert lines[0].split() == ["A", "B"]
     differing = [line.split()[0] for line in lines[1:] if line.endswith("<- differs")]
-    assert differing == ["real_label", "g_learning_rate", "g_beta_1"]
+    assert differing == ["real_label", "g_learning_rate", "g_beta_1", "ema"]
     assert len(lines) == 1 + len(dataclasses.fields(settings.Settings))
 
 

@@ -90,29 +90,37 @@ def test_resumed_run_continues_from_checkpointed_step(make_tiny_gan, tmp_path, c
     assert history[-1]["seconds"] >= history[1]["seconds"]
 
 
-def test_interrupted_checkpoint_leaves_previous_loadable(make_tiny_gan, tmp_path, capsys):
+def test_interrupted_writes_leave_previous_files_and_their_temporaries_are_removed(make_tiny_gan, tmp_path,
+                                                                                    capsys):
     _train(make_tiny_gan(), tmp_path, steps=20)
-    # A save killed mid-way leaves partial files that the checkpoint index does not point to yet.
-    (tmp_path / "checkpoints" / "ckpt-30.index").write_bytes(b"partial")
-    (tmp_path / "history.json.tmp").write_text("[{")
+    # A write killed mid-way leaves only its temporary file; the files it would have replaced are whole.
+    (tmp_path / "checkpoints" / ".tmp-999-step_000030.npz").write_bytes(b"partial")
+    (tmp_path / ".tmp-999-history.json").write_text("[{")
     resumed = make_tiny_gan()
     _train(resumed, tmp_path, steps=20)
-    assert "already holds a finished run of 20 steps" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Removed 2 temporary file(s)" in out and "already holds a finished run of 20 steps" in out
     assert int(resumed.g_optimizer.iterations.numpy()) == 20
+    assert not list(tmp_path.rglob(".tmp-*"))
 
 
-def test_resume_false_starts_over(make_tiny_gan, tmp_path):
-    _train(make_tiny_gan(), tmp_path, steps=20)
+def test_resume_false_deletes_the_earlier_run_and_says_so(make_tiny_gan, tmp_path, capsys):
+    _train(make_tiny_gan(), tmp_path, steps=40)
     again = make_tiny_gan()
     history = _train(again, tmp_path, steps=10, resume=False)
+    assert "resume=False: deleted the earlier run" in capsys.readouterr().out
     assert [row["step"] for row in history] == [10]
     assert int(again.g_optimizer.iterations.numpy()) == 10
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["step_000010.npz"]  # none of the old run
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"steps": 0}, "steps and batch_size must be positive"),
-    ({"steps": 25}, "steps must be a positive multiple of log_interval=10"),
-    ({"steps": 20, "sample_interval": 15}, "sample_interval must be a positive multiple"),
+    ({"steps": 0}, r"steps must be a whole number > 0, got 0"),
+    ({"steps": 20.9}, r"steps must be a whole number > 0, got 20.9"),
+    ({"steps": 25}, r"steps=25 is not a multiple of log_interval=10"),
+    ({"steps": 20, "sample_interval": 15}, r"sample_interval=15 is not a multiple of log_interval=10"),
+    ({"steps": 20, "log_interval": -5}, r"log_interval must be a whole number > 0, got -5"),
+    ({"steps": 20, "batch_size": 0}, r"batch_size must be a whole number > 0"),
 ])
 def test_bad_training_arguments(make_tiny_gan, tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
