@@ -30,7 +30,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_helpers import assessment, augment, config, data, plotting, recipes, sampling  # noqa: E402
+from gan_helpers import assessment, augment, data, plotting, recipes, sampling  # noqa: E402
 
 LOG_STEPS = 100
 CONFIGURATIONS = {  # name: (real-only augmentation layers, DiffAugment on both sides, flip real images)
@@ -44,7 +44,6 @@ CONFIGURATIONS = {  # name: (real-only augmentation layers, DiffAugment on both 
 def train(source: data.ImageFolder, reals_only, diff_augment: bool, steps: int, batch: int, seed: int):
     """A halving-width GAN trained ``steps`` steps on ``source``; returns (gan, D accuracy over the last
     LOG_STEPS steps)."""
-    config.seed_everything(seed)
     gan = recipes.dcgan("halving_width", image_shape=source.image_shape, seed=seed,
                         augment=augment.diff_augment() if diff_augment else None)
     batches = source.batches(batch, seed)
@@ -75,7 +74,8 @@ def main():
         source = data.ImageFolder(folder, image_size=args.size, flip=flip)
         started = time.perf_counter()
         gan, d_accuracy = train(source, reals_only, diff_augment, args.steps, args.batch, args.seed)
-        generated = sampling.sample(gan.generator, len(source), seed=args.seed)
+        generated = sampling.sample(gan.sampling_generator, len(source), seed=args.seed,
+                                    distribution=gan.settings.noise)
         metrics = judge(generated)
         generated_features = assessment.image_features(judge.classifier, generated)
         test_fcd = assessment.frechet_distance(generated_features, test_features)

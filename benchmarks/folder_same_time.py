@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import keras  # noqa: E402
 
-from gan_helpers import assessment, config, data, plotting, recipes, sampling  # noqa: E402
+from gan_helpers import assessment, data, plotting, recipes, sampling  # noqa: E402
 
 ARCHITECTURES = {"constant width": "constant_width", "halving width": "halving_width"}
 EVAL_IMAGES = 1000
@@ -67,13 +67,13 @@ def main():
     grids = {}
     print(f"{'networks':<16}{'steps':>7}{'s/step':>8}{'FCD test':>10}{'FCD held-out':>14}{'NN ratio':>10}")
     for name, architecture in ARCHITECTURES.items():
-        config.seed_everything(args.seed)
         gan = recipes.dcgan(architecture, image_shape=source.image_shape, seed=args.seed)
         started = time.perf_counter()
         gan.fit(source.batches(args.batch, args.seed), epochs=10 ** 6, steps_per_epoch=10, shuffle=False,
                 callbacks=[StopAfter(args.minutes * 60)], verbose=0)
         seconds, steps = time.perf_counter() - started, int(gan.g_optimizer.iterations.numpy())
-        generated = sampling.sample(gan.generator, EVAL_IMAGES, seed=args.seed)
+        generated = sampling.sample(gan.sampling_generator, EVAL_IMAGES, seed=args.seed,
+                                    distribution=gan.settings.noise)
         metrics = judge(generated)
         generated_features = assessment.image_features(judge.classifier, generated)
         test_fcd = assessment.frechet_distance(generated_features, test_features)

@@ -1,7 +1,7 @@
 """A folder of the students' own images, end to end: the size chosen for it, and a GAN trained on it."""
 import numpy as np
 
-from gan_helpers import augment, data, recipes
+from gan_helpers import augment, recipes
 
 
 def _xray_like_folder(folder, count=20, side=200):
