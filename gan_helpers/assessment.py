@@ -306,8 +306,7 @@ class FolderJudge:
         self.classifier = classifier or load_classifier(classifier_path("cifar10"))
         self.training_features = image_features(self.classifier, source.image_batches("training"))
         self.holdout_features = image_features(self.classifier, source.image_batches("holdout"))
-        holdout_distance = nearest_neighbours(self.holdout_features, self.training_features)[1].mean()
-        self.holdout_distance = float(holdout_distance)
+        self.holdout_distance = float(nearest_neighbours(self.holdout_features, self.training_features)[1].mean())
         picked = np.random.default_rng(0).permutation(len(self.training_features))[:reference_count]
         self.reference = {"frechet_distance": frechet_distance(self.training_features[picked],
                                                                self.holdout_features),
