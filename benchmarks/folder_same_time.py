@@ -5,8 +5,8 @@ Run: GAN_DATA_DIR=/work/data python benchmarks/folder_same_time.py [--minutes 10
 
 The folder: the 5,000 CIFAR-10 training horses (``data.example_folder``), read by ``data.ImageFolder`` at
 --size x --size (upsampled from 32x32), 10 % held out. Each network pair trains from the same seed on the
-same batches, without augmentation, for --minutes of wall time each (the XLA compile included), one after
-the other:
+same batches, without augmentation, for --minutes of wall time each (the XLA compile included). The two
+take turns, a --slice of seconds each, so that both meet the same load on a shared machine:
 - constant width: ``models.constant_width_generator`` / ``_discriminator`` (notebook 09 before issue 14);
 - halving width: ``models.halving_width_generator`` / ``_discriminator`` at the default base width 32.
 Prints the steps each made and judges 1,000 generated images of each: FCD to the 1,000 CIFAR-10 test horses
@@ -34,7 +34,7 @@ EVAL_IMAGES = 1000
 
 
 class StopAfter(keras.callbacks.Callback):
-    """Stops ``fit`` at the end of the first batch that ends after ``seconds`` from the start of training."""
+    """Stops ``fit`` at the end of the first batch that ends ``seconds`` or more after it began."""
 
     def __init__(self, seconds: float):
         super().__init__()
@@ -48,9 +48,19 @@ class StopAfter(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def train_for(gan, source: data.ImageFolder, seconds: float, batch: int, seed: int) -> float:
+    """Train ``gan`` on from the batch where it stopped, for about ``seconds``; returns the seconds taken."""
+    started = time.perf_counter()
+    first_batch = int(gan.g_optimizer.iterations.numpy())
+    gan.fit(source.batches(batch, seed, first_batch), epochs=10 ** 6, steps_per_epoch=1, shuffle=False,
+            callbacks=[StopAfter(seconds)], verbose=0)
+    return time.perf_counter() - started
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--slice", type=float, default=60, help="seconds per turn")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
@@ -64,25 +74,29 @@ def main():
     print(f"{source}; {args.minutes:g} min each, batch {args.batch}, seed {args.seed}; "
           f"load average before: {os.getloadavg()[0]:.2f}")
     args.out.mkdir(parents=True, exist_ok=True)
+    gans = {name: recipes.dcgan(architecture, image_shape=source.image_shape, seed=args.seed)
+            for name, architecture in ARCHITECTURES.items()}
+    seconds = dict.fromkeys(gans, 0.0)
+    while min(seconds.values()) < args.minutes * 60:
+        for name, gan in gans.items():
+            left = args.minutes * 60 - seconds[name]
+            if left > 0:
+                seconds[name] += train_for(gan, source, min(args.slice, left), args.batch, args.seed)
     grids = {}
     print(f"{'networks':<16}{'steps':>7}{'s/step':>8}{'FCD test':>10}{'FCD held-out':>14}{'NN ratio':>10}")
-    for name, architecture in ARCHITECTURES.items():
-        gan = recipes.dcgan(architecture, image_shape=source.image_shape, seed=args.seed)
-        started = time.perf_counter()
-        gan.fit(source.batches(args.batch, args.seed), epochs=10 ** 6, steps_per_epoch=10, shuffle=False,
-                callbacks=[StopAfter(args.minutes * 60)], verbose=0)
-        seconds, steps = time.perf_counter() - started, int(gan.g_optimizer.iterations.numpy())
+    for name, gan in gans.items():
+        steps = int(gan.g_optimizer.iterations.numpy())
         generated = sampling.sample(gan.sampling_generator, EVAL_IMAGES, seed=args.seed,
                                     distribution=gan.settings.noise)
         metrics = judge(generated)
         generated_features = assessment.image_features(judge.classifier, generated)
         test_fcd = assessment.frechet_distance(generated_features, test_features)
-        print(f"{name:<16}{steps:>7,}{seconds / steps:>8.2f}{test_fcd:>10.1f}"
+        print(f"{name:<16}{steps:>7,}{seconds[name] / steps:>8.2f}{test_fcd:>10.1f}"
               f"{metrics['frechet_distance']:>14.1f}{metrics['nearest_ratio']:>10.2f}", flush=True)
         grids[f"{name}: {steps:,} steps"] = generated[:25]
         plotting.show_and_close(plotting.image_grid(generated[:25], title=f"{name}, {steps:,} steps in "
-                                                    f"{seconds / 60:.1f} min"),
-                                show=False, save_to=args.out / f"{architecture}.png")
+                                                    f"{seconds[name] / 60:.1f} min"),
+                                show=False, save_to=args.out / f"{ARCHITECTURES[name]}.png")
     reference_fcd = assessment.frechet_distance(judge.training_features[:EVAL_IMAGES], test_features)
     print(f"{'real horses':<16}{'':>15}{reference_fcd:>10.1f}{judge.reference['frechet_distance']:>14.1f}"
           f"{1.0:>10.2f}")
