@@ -43,7 +43,7 @@ def folder_source(folder: str | Path, image_size: int | None = None, grayscale: 
     source = data.ImageFolder(folder, grayscale=grayscale, holdout=holdout, flip=flip)
     size = models.halving_width_size(image_size or max(source.stored_size))
     source = source.resized(size)
-    asked = f"IMAGE_SIZE {image_size}" if image_size else "that size"
+    asked = f"the asked-for {image_size}" if image_size else "that size"
     print(f"{source.path}: {len(source):,} training and {len(source.files['holdout']):,} held-out images "
           f"({'grayscale' if source.image_shape[2] == 1 else 'colour'}; the first is "
           f"{source.stored_size[0]}x{source.stored_size[1]}). The halving-width networks make square images "

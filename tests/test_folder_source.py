@@ -20,7 +20,7 @@ def test_a_200_pixel_grayscale_folder_is_read_at_the_nearest_size_and_says_so(tm
     assert source.image_shape == (256, 256, 1)
     assert "grayscale; the first is 200x200" in capsys.readouterr().out
     assert recipes.folder_source(source.path, image_size=70).image_shape == (64, 64, 1)
-    assert "the nearest to IMAGE_SIZE 70 is 64" in capsys.readouterr().out
+    assert "the nearest to the asked-for 70 is 64" in capsys.readouterr().out
 
 
 def test_a_run_on_a_streamed_folder_resumes_as_if_it_had_never_stopped(tmp_path, make_tiny_gan):
