@@ -1,7 +1,7 @@
 """Augmentation on a small folder: none, the old reals-only flip + rotation, and DiffAugment on both sides.
 
-Run: GAN_DATA_DIR=/work/data python benchmarks/folder_augmentation.py [--steps 3000] [--batch 64]
-     [--size 32] [--folder /tmp/horses500] [--out /tmp/folder_augmentation]
+Run: GAN_DATA_DIR=/work/data python benchmarks/folder_augmentation.py [--steps 2000] [--batch 64]
+     [--size 32] [--folder /tmp/horses500] [--out /tmp/folder_augmentation] [--only none DiffAugment]
 
 The folder: the first 500 CIFAR-10 training horses (``data.example_folder``), read by ``data.ImageFolder``
 at --size x --size with 10 % held out (450 to train on, 50 held out). Every configuration trains the same
@@ -17,7 +17,7 @@ features) with as many generated images as training images: FCD to the 50 held-o
 distance to the nearest training image and its ratio to the held-out horses' (below 1: closer to the
 training images than new real horses are). Also FCD to the 1,000 CIFAR-10 test horses (a steadier
 estimate than 50 images give), and D's accuracy over the last 100 steps (near 1: D has memorised the
-folder). Writes the final 25-image grids side by side to <out>/augmentation_grids.png.
+folder). Writes the final 25-image grids side by side to <out>/augmentation_grids_<steps>.png.
 """
 from __future__ import annotations
 
@@ -56,12 +56,14 @@ def train(source: data.ImageFolder, reals_only, diff_augment: bool, steps: int, 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=3000, help=f"a multiple of {LOG_STEPS}")
+    parser.add_argument("--steps", type=int, default=2000, help=f"a multiple of {LOG_STEPS}")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/horses500"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/folder_augmentation"))
+    parser.add_argument("--only", nargs="+", choices=CONFIGURATIONS, default=list(CONFIGURATIONS),
+                        metavar="NAME", help=f"configurations to run, of {list(CONFIGURATIONS)}")
     args = parser.parse_args()
     folder = data.example_folder(args.folder, "cifar10", ["horse"], 500)
     judge = assessment.FolderJudge(data.ImageFolder(folder, image_size=args.size), reference_count=450)
@@ -70,7 +72,8 @@ def main():
     print(f"{folder}: 450 training and 50 held-out horses at {args.size}x{args.size}; {args.steps} steps of "
           f"batch {args.batch}, seed {args.seed}; load average before: {os.getloadavg()[0]:.2f}")
     rows, grids = {}, {}
-    for name, (reals_only, diff_augment, flip) in CONFIGURATIONS.items():
+    for name in args.only:
+        reals_only, diff_augment, flip = CONFIGURATIONS[name]
         source = data.ImageFolder(folder, image_size=args.size, flip=flip)
         started = time.perf_counter()
         gan, d_accuracy = train(source, reals_only, diff_augment, args.steps, args.batch, args.seed)
@@ -93,8 +96,8 @@ def main():
               f"{row['nearest_distance']:>12.2f}{row['nearest_ratio']:>9.2f}{extra}")
     args.out.mkdir(parents=True, exist_ok=True)
     figure = plotting.compare_grids(grids, title=f"Horses after {args.steps} steps (same seed)")
-    plotting.show_and_close(figure, show=False, save_to=args.out / "augmentation_grids.png")
-    print(f"grids: {args.out / 'augmentation_grids.png'}; load average after: {os.getloadavg()[0]:.2f}")
+    plotting.show_and_close(figure, show=False, save_to=args.out / f"augmentation_grids_{args.steps}.png")
+    print(f"grids: {args.out / f'augmentation_grids_{args.steps}.png'}; load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
