@@ -19,15 +19,16 @@ from pathlib import Path
 
 STEPS_IN_TEN_MINUTES = {128: 15_000, 64: 26_000, 256: 8_000}
 
-# name: (batch size, --set arguments); every setting starts from settings.BALANCED.
+# name: (batch size, --set arguments); every setting starts from settings.BALANCED. With a moving average, a
+# run also measures its live G, which trains exactly as it would without the average (same seed): the
+# "live" columns of "balanced + EMA 0.999" are the balanced settings without EMA.
 SEARCH = {
-    "balanced, no EMA": (128, ["ema=none"]),
     "balanced + EMA 0.999": (128, []),
-    "TTUR D 4e-4 G 1e-4": (128, ["d_learning_rate=4e-4", "g_learning_rate=1e-4"]),
     "both lr 5e-4": (128, ["d_learning_rate=5e-4", "g_learning_rate=5e-4"]),
+    "TTUR D 4e-4 G 1e-4": (128, ["d_learning_rate=4e-4", "g_learning_rate=1e-4"]),
     "batch 64": (64, []),
-    "uniform noise": (128, ["noise=uniform"]),
     "no label smoothing": (128, ["real_label=1.0"]),
+    "uniform noise": (128, ["noise=uniform"]),
     "D:G 2:1": (128, ["d_steps=2"]),
 }
 
@@ -44,12 +45,14 @@ def run(name: str, log: Path) -> None:
 def table(log: Path) -> str:
     """Per setting: classifier score and FCD of the generator the notebooks use, at a few steps."""
     rows = [json.loads(line) for line in log.read_text().splitlines()]
-    lines = [f"{'setting':<24}{'batch':>6}{'step':>8}{'train min':>11}{'CS':>7}{'FCD':>8}{'classes':>9}"]
+    lines = [f"{'setting':<24}{'batch':>6}{'step':>8}{'train min':>11}{'CS':>7}{'FCD':>8}{'classes':>9}"
+             f"{'live CS':>9}{'live FCD':>10}"]
     for name in dict.fromkeys(row["name"] for row in rows):
         for row in (r for r in rows if r["name"] == name):
             lines.append(f"{name:<24}{row['batch_size']:>6}{row['step']:>8}{row['minutes']:>11.2f}"
                          f"{row['sampled_classifier_score']:>7.2f}{row['sampled_frechet_distance']:>8.1f}"
-                         f"{row['sampled_covered']:>9.0f}")
+                         f"{row['sampled_covered']:>9.0f}{row.get('live_classifier_score', float('nan')):>9.2f}"
+                         f"{row.get('live_frechet_distance', float('nan')):>10.1f}")
     return "\n".join(lines)
 
 

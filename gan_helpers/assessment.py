@@ -23,6 +23,7 @@ resized to its 32x32 input (grayscale repeated over its three channels):
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -146,6 +147,15 @@ def mean_confidence(probabilities: np.ndarray) -> float:
     return float(np.asarray(probabilities).max(axis=1).mean())
 
 
+def most_confident(probabilities: np.ndarray, count: int, intended_class: int | None = None) -> np.ndarray:
+    """Indices (count,) of the images the classifier is surest of, surest first: by their top probability,
+    or by their probability of ``intended_class``. Labs show such hand-picked grids; show them labelled as
+    chosen, beside a random grid."""
+    p = np.asarray(probabilities)
+    sureness = p.max(axis=1) if intended_class is None else p[:, intended_class]
+    return np.argsort(-sureness, kind="stable")[:count]
+
+
 def check_hand_labels(labels: Sequence[int], count: int, num_classes: int = 10) -> np.ndarray:
     """Validate hand labels: exactly ``count`` integers in 0..num_classes-1."""
     values = list(labels)
@@ -197,6 +207,20 @@ def format_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str]
         cells = "".join(_cell(row.get(c)) for c in columns)
         lines.append(f"{name:<{width}}{cells}")
     return "\n".join(lines)
+
+
+def save_table(rows: Mapping[str, Mapping[str, float]], path: str | Path) -> None:
+    """Write the table's numbers ({name: {metric: value}} for the metrics of TABLE_COLUMNS) as JSON, for
+    later readers (``scripts/make_gallery.py``)."""
+    from .run_folder import write_atomically
+
+    numbers = {name: {key: float(row[key]) for key in TABLE_COLUMNS if key in row} for name, row in rows.items()}
+    write_atomically(Path(path), lambda temporary: temporary.write_text(json.dumps(numbers, indent=1)))
+
+
+def load_table(path: str | Path) -> dict[str, dict[str, float]]:
+    """The numbers that ``save_table`` wrote."""
+    return json.loads(Path(path).read_text())
 
 
 class Judge:

@@ -65,60 +65,69 @@ def image_grid(images: np.ndarray, title: str | None = None, columns: int | None
 
 def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[Mapping[str, float]]],
                 keys: Sequence[str], ylabel: str, title: str, labels: Mapping[str, str] | None = None,
-                ylim: tuple[float, float] | None = None) -> plt.Figure:
-    """Metrics against training step, from one history or a dict of named histories (overlaid).
+                ylim: tuple[float, float] | None = None, panel_per_run: bool = False) -> plt.Figure:
+    """Metrics against training step, from one history or a dict of named histories: overlaid on one axis,
+    or with ``panel_per_run`` one panel per run, each on its own scale (for runs whose values differ by
+    orders of magnitude, such as a collapsed run's loss of 20 beside a balanced run's 1).
 
     A history is the list of dicts that ``training.train`` returns (each with "step" and the keys).
     """
     runs = history if isinstance(history, Mapping) else {"": history}
     labels = labels or {}
-    figure, axis = plt.subplots(figsize=(10, 4))
-    for run_name, rows in runs.items():
-        steps = [row["step"] for row in rows]
-        for key in keys:
-            name = " ".join(filter(None, [run_name, labels.get(key, key)]))
-            axis.plot(steps, [row[key] for row in rows], label=name, linewidth=1)
-    axis.set_xlabel("training step (one batch = one assignment 'epoch')")
-    axis.set_ylabel(ylabel)
-    axis.set_title(title)
-    if ylim:
-        axis.set_ylim(*ylim)
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    groups = [{name: rows} for name, rows in runs.items()] if panel_per_run else [runs]
+    figure, axes = plt.subplots(len(groups), 1, figsize=(10, 1 + 3 * len(groups)), sharex=True, squeeze=False)
+    for axis, group in zip(axes[:, 0], groups):
+        for run_name, rows in group.items():
+            steps = [row["step"] for row in rows]
+            for key in keys:
+                name = " ".join(filter(None, [run_name, labels.get(key, key)]))
+                axis.plot(steps, [row[key] for row in rows], label=name, linewidth=1)
+        axis.set_ylabel(ylabel)
+        if ylim:
+            axis.set_ylim(*ylim)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    axes[-1, 0].set_xlabel("training step (one batch = one assignment 'epoch')")
+    axes[0, 0].set_title(title)
     figure.tight_layout()
     return figure
 
 
-def plot_losses(history, title: str = "Losses during training") -> plt.Figure:
+def plot_losses(history, title: str = "Losses during training", panel_per_run: bool = False) -> plt.Figure:
     """D loss and GAN (generator) loss against step."""
     return plot_curves(history, ["d_loss", "g_loss"], "binary cross-entropy", title,
-                       labels={"d_loss": "D loss", "g_loss": "GAN loss"})
+                       labels={"d_loss": "D loss", "g_loss": "GAN loss"}, panel_per_run=panel_per_run)
 
 
-def plot_accuracies(history, title: str = "Accuracies during training") -> plt.Figure:
+def plot_accuracies(history, title: str = "Accuracies during training", panel_per_run: bool = False) -> plt.Figure:
     """D accuracy and GAN accuracy (share of fakes D calls real) against step."""
     return plot_curves(history, ["d_acc", "g_acc"], "accuracy", title, ylim=(-0.02, 1.02),
-                       labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"})
+                       labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"}, panel_per_run=panel_per_run)
 
 
-def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None) -> plt.Figure:
-    """Show noise vectors (N, D) with D a perfect square (100 -> 10x10) as grayscale images."""
+def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None, title: str = "input noise (gray = 0)",
+                    scale: float | None = None) -> plt.Figure:
+    """Show noise vectors (N, D) with D a perfect square (100 -> 10x10) as grayscale images: 0 is mid-gray,
+    +-``scale`` (default: the largest magnitude in ``noise``) white and black."""
     noise = np.asarray(noise, dtype="float32")
     side = math.isqrt(noise.shape[-1])
     if noise.ndim != 2 or side * side != noise.shape[-1]:
         raise ValueError(f"Expected noise of shape (N, D) with D a perfect square, got {noise.shape}.")
-    scaled = noise / max(np.abs(noise).max(), 1e-9)
-    return image_grid(scaled.reshape(-1, side, side, 1), title="input noise (gray = 0)",
-                      columns=len(noise), labels=labels)
+    scaled = noise / max(np.abs(noise).max() if scale is None else scale, 1e-9)
+    return image_grid(scaled.reshape(-1, side, side, 1), title=title, columns=len(noise), labels=labels)
 
 
-def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None) -> plt.Figure:
-    """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1]."""
-    figure, axes = plt.subplots(1, len(grids), figsize=(3.2 * len(grids), 3.6), squeeze=False)
+def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None, columns: int | None = None) -> plt.Figure:
+    """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1], in one row or in rows of
+    ``columns`` tiles."""
+    columns = columns or len(grids)
+    rows = math.ceil(len(grids) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows + 0.2), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
     for axis, (name, images) in zip(axes.flat, grids.items()):
         axis.imshow(tile(images), cmap="gray", vmin=0, vmax=1)
         axis.set_title(name, fontsize=9)
-        axis.axis("off")
     if title:
         figure.suptitle(title)
     figure.tight_layout()
@@ -204,6 +213,25 @@ def confidence_histogram(probabilities: Mapping[str, np.ndarray],
     axis.set_title(title)
     axis.legend()
     figure.tight_layout()
+    return figure
+
+
+def metrics_table(rows: Mapping[str, Mapping[str, float]], title: str,
+                  columns: Mapping[str, str] | None = None) -> plt.Figure:
+    """A table of numbers as a figure: one row per name, one column per metric (``columns`` maps metric keys to
+    headings, in order; default: every key, as is). Whole numbers print as such, others with 3 decimals."""
+    columns = columns or {key: key for row in rows.values() for key in row}
+    columns = {key: heading for key, heading in columns.items() if any(key in row for row in rows.values())}
+
+    def cell(value):
+        return "" if value is None else f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+
+    figure, axis = plt.subplots(figsize=(1.6 + 1.1 * len(columns), 0.5 + 0.32 * len(rows)))
+    axis.axis("off")
+    shown = axis.table(cellText=[[cell(row.get(key)) for key in columns] for row in rows.values()],
+                       rowLabels=list(rows), colLabels=list(columns.values()), loc="center")
+    shown.scale(1, 1.3)
+    axis.set_title(title, fontsize=10)
     return figure
 
 

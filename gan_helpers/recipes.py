@@ -88,15 +88,15 @@ def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Pa
     """Train (or resume, or reload) one configuration and judge its final generator.
 
     Returns {"history": per-100-step rows, "grids": {step: (25, H, W, C) images in [-1, 1]},
-    "final_grid": the last of them, "metrics": the judge's metrics on ``eval_samples`` images,
-    "seconds": training wall time, "run_dir": the run's folder}.
+    "final_grid": the last of them, "samples": the ``eval_samples`` judged images (N, H, W, C) in [-1, 1],
+    "metrics": the judge's metrics on them, "seconds": training wall time, "run_dir": the run's folder}.
     """
     history = training.train(gan, images, steps=steps, run_dir=run_dir, batch_size=batch_size,
                              sample_interval=sample_interval, show_samples=show_samples)
     run = RunFolder(run_dir)
-    metrics = judge(sampling.sample(gan.sampling_generator, eval_samples, seed=seed, distribution=gan.settings.noise))
-    return {"history": history, "grids": run.grids(), "final_grid": run.final_grid(), "metrics": metrics,
-            "seconds": history[-1]["seconds"], "run_dir": run.path}
+    samples = sampling.sample(gan.sampling_generator, eval_samples, seed=seed, distribution=gan.settings.noise)
+    return {"history": history, "grids": run.grids(), "final_grid": run.final_grid(), "samples": samples,
+            "metrics": judge(samples), "seconds": history[-1]["seconds"], "run_dir": run.path}
 
 
 def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Judge, *, steps: int,
@@ -112,18 +112,20 @@ def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Ju
     return result
 
 
-def class_judge(dataset: str, classes: Sequence[int | str], out_dir: str | Path) -> keras.Model:
+def class_judge(dataset: str, classes: Sequence[int | str], out_dir: str | Path,
+                test_samples: int | None = None) -> keras.Model:
     """Show 25 real training images of each class (saved as out_dir/real_images.png), then load the shipped
-    classifier for ``dataset`` and print its accuracy on the real test set, so a reader knows how far to
-    trust its verdicts. Returns the classifier."""
+    classifier for ``dataset`` and print its accuracy on the real test set (its first ``test_samples``
+    images; all by default), so a reader knows how far to trust its verdicts. Returns the classifier."""
     plotting.show_and_close(plotting.compare_grids({name: data.load_images(dataset, classes=name)[:25]
                                                     for name in classes},
                                                    title="Real training images, one class per GAN"),
                             save_to=Path(out_dir) / "real_images.png")
     classifier = assessment.load_classifier(assessment.classifier_path(dataset))
     x_test, y_test = data.load_images(dataset, split="test", return_labels=True)
+    x_test, y_test = x_test[:test_samples], y_test[:test_samples]
     accuracy = assessment.accuracy(assessment.classify(classifier, x_test)[0], y_test)
-    print(f"classifier accuracy on the real {dataset} test set: {accuracy:.2%}")
+    print(f"classifier accuracy on {len(x_test):,} real {dataset} test images: {accuracy:.2%}")
     return classifier
 
 
@@ -151,8 +153,8 @@ def class_dcgan_run(dataset: str, cls: int | str, out_dir: str | Path, classifie
                             save_to=run_dir / "losses.png")
     print(f"{name} (D:G {d_steps}:1): {result['history'][-1]['step']} steps in {result['seconds'] / 60:.1f} min; "
           f"class accuracy {result['metrics']['class_accuracy']:.1%} "
-          f"(real images: {judge.reference['class_accuracy']:.1%})")
-    return {**result, "reference": judge.reference}
+          f"(real images: {judge.reference['class_accuracy']:.1%}); run folder {run_dir}")
+    return {**result, "reference": judge.reference, "dataset": dataset}
 
 
 def ratio_study(dataset: str, cls: int | str, out_dir: str | Path, classifier, *, ratios: Sequence[int],
@@ -179,6 +181,24 @@ def ratio_study(dataset: str, cls: int | str, out_dir: str | Path, classifier, *
     for label, run in runs.items():
         print(f"{label}: {run['seconds'] / 60:.1f} min of training")
     return runs
+
+
+def show_class_samples(results: dict[str, dict], out_dir: str | Path, count: int = 25) -> None:
+    """The final fixed-noise grids of the classes' runs (``class_dcgan_run`` results) side by side (saved as
+    out_dir/final_samples.png); then for each class, ``count`` of its judged samples at random beside the
+    ``count`` that the classifier is surest belong to the class (chosen, as labs show them), saved as
+    out_dir/<class>_random_and_chosen.png."""
+    steps = {result["history"][-1]["step"] for result in results.values()}
+    plotting.show_and_close(plotting.compare_grids({name: r["final_grid"] for name, r in results.items()},
+                                                   title=f"fixed-noise grids after {max(steps):,} steps"),
+                            save_to=Path(out_dir) / "final_samples.png")
+    for name, result in results.items():
+        index = data.CLASS_NAMES[result["dataset"]].index(name)
+        chosen = assessment.most_confident(result["metrics"]["probabilities"], count, intended_class=index)
+        grids = {"random samples": result["samples"][:count],
+                 f"chosen: the {count} the classifier is surest are {name}": result["samples"][chosen]}
+        plotting.show_and_close(plotting.compare_grids(grids, title=name),
+                                save_to=Path(out_dir) / f"{name.replace(' ', '_')}_random_and_chosen.png")
 
 
 # For one-class generators; class coverage says nothing there (every image should be the one class).

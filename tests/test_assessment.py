@@ -102,6 +102,12 @@ def test_per_class_accuracy_counts_each_requested_class():
         assessment.per_class_accuracy(predicted[:3], labels)
 
 
+def test_most_confident_ranks_by_top_or_intended_class_probability():
+    probabilities = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    np.testing.assert_array_equal(assessment.most_confident(probabilities, 2), [1, 2])
+    np.testing.assert_array_equal(assessment.most_confident(probabilities, 3, intended_class=1), [2, 0, 3])
+
+
 def test_classifier_input_resizes_and_repeats_a_gray_channel():
     gray = np.linspace(-1, 1, 2 * 64 * 64).reshape(2, 64, 64, 1).astype("float32")
     fitted = assessment.classifier_input(gray, (32, 32, 3))

@@ -47,6 +47,31 @@ def test_image_rows_has_one_labelled_row_per_set_and_saves(tmp_path):
     assert (tmp_path / "rows.png").stat().st_size > 0
 
 
+def test_panel_per_run_gives_each_run_its_own_scale_and_labelled_axes():
+    calm = [{"step": s, "d_loss": 0.6, "g_loss": 0.9} for s in (100, 200)]
+    collapsed = [{"step": s, "d_loss": 0.0, "g_loss": 20.0 + s / 100} for s in (100, 200)]
+    figure = plotting.plot_losses({"A": collapsed, "B": calm}, panel_per_run=True)
+    axes = figure.axes
+    assert len(axes) == 2 and all(axis.get_ylabel() for axis in axes)
+    assert axes[-1].get_xlabel().startswith("training step") and axes[1].get_ylim()[1] < 5 < axes[0].get_ylim()[1]
+    assert [line.get_label() for line in axes[1].get_lines()] == ["B D loss", "B GAN loss"]
+
+
+def test_compare_grids_wraps_into_rows_of_columns():
+    grids = {f"step {s}": np.zeros((4, 8, 8, 1)) for s in range(1, 11)}
+    figure = plotting.compare_grids(grids, title="ten grids", columns=5)
+    shown = [axis for axis in figure.axes if axis.images]
+    assert len(figure.axes) == 10 and [axis.get_title() for axis in shown] == list(grids)
+
+
+def test_metrics_table_shows_every_row_and_the_chosen_columns():
+    rows = {"run": {"classifier_score": 8.5, "covered": 10.0}, "real": {"classifier_score": 9.8, "covered": 10.0}}
+    figure = plotting.metrics_table(rows, "a table", {"classifier_score": "CS", "covered": "classes", "other": "x"})
+    texts = [cell.get_text().get_text() for cell in figure.axes[0].tables[0].get_celld().values()]
+    assert {"CS", "classes", "run", "real", "8.500", "10", "9.800"} <= set(texts) and "x" not in texts
+    return figure
+
+
 def test_nearest_pairs_show_each_distance_over_its_generated_image():
     images = np.zeros((4, 8, 8, 1))
     figure = plotting.nearest_pairs(images, images, [0.5, 1.25, 2.0, 3.0], title="copies?")

@@ -59,31 +59,39 @@ def _losses(history):
 
 # --- Resume is the same run ---------------------------------------------------------------------------
 
-def test_a_run_killed_mid_training_resumes_bit_identical_with_dropout_on(tmp_path):
-    reference = _child(tmp_path / "straight", 60, tmp_path / "straight.npz")
-    _finish(reference)
-    killed = _child(tmp_path / "killed", 60, tmp_path / "ignored.npz", "--slow")
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    """The final weights (.npz) and history (.json) of a 60-step child run that nothing stopped."""
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    _finish(_child(folder / "run", 60, folder / "final.npz"))
+    return folder / "final.npz"
+
+
+def _assert_same_run(resumed: Path, uninterrupted: Path) -> None:
+    for a, b in zip(_arrays(uninterrupted), _arrays(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    histories = [json.loads(path.with_suffix(".json").read_text()) for path in (uninterrupted, resumed)]
+    assert _losses(histories[0]) == _losses(histories[1])
+
+
+def test_a_run_killed_mid_training_resumes_bit_identical_with_dropout_on(tmp_path, uninterrupted):
+    killed = _child(tmp_path / "run", 60, tmp_path / "ignored.npz", "--slow")
     _kill_when(killed, "step      30/")  # checkpoint 30 is written; the child is training towards 40
     assert not (tmp_path / "ignored.npz").exists()
-    _finish(_child(tmp_path / "killed", 60, tmp_path / "resumed.npz"))
-    for a, b in zip(_arrays(tmp_path / "straight.npz"), _arrays(tmp_path / "resumed.npz"), strict=True):
-        np.testing.assert_array_equal(a, b)
-    resumed = json.loads((tmp_path / "resumed.json").read_text())
-    assert _losses(resumed) == _losses(json.loads((tmp_path / "straight.json").read_text()))
+    _finish(_child(tmp_path / "run", 60, tmp_path / "resumed.npz"))
+    _assert_same_run(tmp_path / "resumed.npz", uninterrupted)
 
 
-def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one_and_resumes(tmp_path):
-    killed = _child(tmp_path / "run", 40, tmp_path / "ignored.npz", "--pause-writing", "step_000030.npz")
+def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one_and_resumes(tmp_path, uninterrupted):
+    killed = _child(tmp_path / "run", 60, tmp_path / "ignored.npz", "--pause-writing", "step_000030.npz")
     line = _kill_when(killed, "PAUSED")
     assert line.endswith("checkpoints/step_000030.npz")
     run = RunFolder(tmp_path / "run")
     assert [p.name for p in run.checkpoint_files()] == ["step_000010.npz", "step_000020.npz"]
     assert list(run.checkpoints_dir.glob(".tmp-*"))  # the half-written temporary that the kill left
-    out = _finish(_child(tmp_path / "run", 40, tmp_path / "resumed.npz"))
+    out = _finish(_child(tmp_path / "run", 60, tmp_path / "resumed.npz"))
     assert "Removed 1 temporary file(s)" in out and "Resuming from step 20" in out
-    _finish(_child(tmp_path / "straight", 40, tmp_path / "straight.npz"))
-    for a, b in zip(_arrays(tmp_path / "straight.npz"), _arrays(tmp_path / "resumed.npz"), strict=True):
-        np.testing.assert_array_equal(a, b)
+    _assert_same_run(tmp_path / "resumed.npz", uninterrupted)
 
 
 def test_sigkill_during_the_final_save_leaves_no_half_model_and_a_rerun_saves_it(tmp_path):
