@@ -36,7 +36,7 @@ def parse_setting(text: str) -> tuple[str, object]:
         number = float(value)
     except ValueError:
         return name, value
-    return name, int(number) if name == "d_steps" else number
+    return name, int(number) if name in ("d_steps", "decay_steps") else number
 
 
 def main():

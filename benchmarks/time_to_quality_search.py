@@ -25,6 +25,8 @@ STEPS_IN_TEN_MINUTES = {128: 15_000, 64: 26_000, 256: 8_000}
 SEARCH = {
     "balanced + EMA 0.999": (128, []),
     "both lr 5e-4": (128, ["d_learning_rate=5e-4", "g_learning_rate=5e-4"]),
+    "both lr 5e-4, decay to 0": (128, ["d_learning_rate=5e-4", "g_learning_rate=5e-4", "decay_steps=15000"]),
+    "both lr 1e-3, decay to 0": (128, ["d_learning_rate=1e-3", "g_learning_rate=1e-3", "decay_steps=15000"]),
     "TTUR D 4e-4 G 1e-4": (128, ["d_learning_rate=4e-4", "g_learning_rate=1e-4"]),
     "batch 64": (64, []),
     "no label smoothing": (128, ["real_label=1.0"]),

@@ -29,6 +29,8 @@ class Settings:
             average draws the sample grids and is saved as generator.keras (the live G beside it as
             generator_live.keras): it smooths out the step-to-step jitter of the adversarial game.
         noise: the distribution of G's input, one of ``NOISE_DISTRIBUTIONS``.
+        decay_steps: both learning rates fall linearly to zero over this many steps (set it to the run's
+            length), or None to keep them constant. Small late steps let the players settle.
     """
 
     real_label: float
@@ -39,6 +41,7 @@ class Settings:
     d_steps: int = 1
     ema: float | None = None
     noise: str = "normal"
+    decay_steps: int | None = None
 
     def __post_init__(self):
         if not 0.5 < self.real_label <= 1.0:
@@ -53,6 +56,10 @@ class Settings:
             raise ValueError(f"d_steps (the D:G ratio) must be an integer >= 1, got {self.d_steps}.")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
             raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, or None for no average; got {self.ema}.")
+        if self.decay_steps is not None and (isinstance(self.decay_steps, bool) or int(self.decay_steps) !=
+                                             self.decay_steps or self.decay_steps < 1):
+            raise ValueError(f"decay_steps must be a whole number >= 1 (the run's length), or None; "
+                             f"got {self.decay_steps}.")
         if self.noise not in NOISE_DISTRIBUTIONS:
             raise ValueError(f"noise must be one of {NOISE_DISTRIBUTIONS}, got {self.noise!r}.")
 

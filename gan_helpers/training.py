@@ -128,8 +128,10 @@ class GAN(keras.Model):
         kwargs.setdefault("jit_compile", _distributed.replica_count() == 1 and not config.fast_mode())
         super().compile(**kwargs)
         settings = self.settings
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(settings.d_learning_rate, beta_1=settings.d_beta_1)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(settings.g_learning_rate, beta_1=settings.g_beta_1)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(
+            self._learning_rate(settings.d_learning_rate, updates_per_step=settings.d_steps), beta_1=settings.d_beta_1)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(
+            self._learning_rate(settings.g_learning_rate, updates_per_step=1), beta_1=settings.g_beta_1)
         if self.d_optimizer is self.g_optimizer:
             raise ValueError("Use one optimizer per network: d_optimizer and g_optimizer are the same object.")
         if keras.mixed_precision.global_policy().name == "mixed_float16":  # float16 gradients need scaling
@@ -137,6 +139,13 @@ class GAN(keras.Model):
             self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+
+    def _learning_rate(self, rate: float, updates_per_step: int):
+        """``rate``, or with ``settings.decay_steps`` a schedule falling linearly from it to 0 over that many
+        steps (of this optimizer's ``updates_per_step`` updates each)."""
+        if self.settings.decay_steps is None:
+            return rate
+        return keras.optimizers.schedules.PolynomialDecay(rate, self.settings.decay_steps * updates_per_step, 0.0)
 
     @property
     def metrics(self):

@@ -72,7 +72,9 @@ def test_notebook_03_label_sheet_prints_and_saves_the_chosen_digits(lab):
     assert page.errors(state) == []
     assert page.stderr(state) == [], "red stderr output, such as TensorFlow's start-up log"
     assert len(page.rendered_images(page.cell_index(state, '"generated.png"'))) == 1
-    assert len(page.rendered_images(page.cell_index(state, "noise_as_images"))) == 1
+    assert len(page.rendered_images(page.cell_index(state, '"noise.png"'))) == 1
+    distributions = page.cell_index(state, "settings.NOISE_DISTRIBUTIONS")
+    assert len(page.rendered_images(distributions)) == 2, "normal and uniform noise side by side"
     assert json.loads(hand_labels_file.read_text()) is None, "no labels given yet, so none saved"
 
     sheet = page.cell(page.cell_index(state, "LabelSheet("))

@@ -59,3 +59,16 @@ def test_training_module_exports_named_losses():
     expected_d = 0.5 * (-np.log(0.8) - np.log(0.7))
     assert float(training.discriminator_loss(p_real, p_fake)) == pytest.approx(expected_d, rel=1e-5)
     assert float(training.generator_loss(p_fake)) == pytest.approx(-np.log(0.3), rel=1e-5)
+
+
+def test_decay_steps_lower_both_learning_rates_linearly_to_zero(make_tiny_gan):
+    import numpy as np
+
+    gan = make_tiny_gan(decay_steps=10, d_steps=2)
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+    for _ in range(4):
+        gan.train_step(images)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(LITERAL.g_learning_rate * 0.6)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(LITERAL.d_learning_rate * 0.6)  # 8 of 20 updates
+    with pytest.raises(ValueError, match="decay_steps must be a whole number >= 1"):
+        LITERAL.replace(decay_steps=0)
