@@ -8,7 +8,7 @@ import keras
 
 from . import assessment, config, data, models, plotting, sampling, training
 from .run_folder import RunFolder
-from .settings import BALANCED, Settings
+from .settings import BALANCED, DENSE_MNIST, Settings
 
 # The convolutional architectures, named for what they are: (generator builder, discriminator builder).
 ARCHITECTURES = {
@@ -51,7 +51,7 @@ def folder_source(folder: str | Path, image_size: int | None = None, grayscale: 
     return source
 
 
-def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), settings: Settings = BALANCED, seed: int = 0,
+def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), settings: Settings = DENSE_MNIST, seed: int = 0,
                     num_classes: int | None = None, mismatched_real: bool = False, **overrides) -> training.GAN:
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
     (keyword ``overrides`` change single settings); with ``num_classes`` (10 for digits), the conditional
@@ -101,7 +101,7 @@ def train_and_assess(gan: training.GAN, images, *, steps: int, run_dir: str | Pa
 
 def dense_mnist_run(name: str, out_dir: str | Path, images, judge: assessment.Judge, *, steps: int,
                     sample_interval: int, eval_samples: int, dropout_rates: Sequence[float] = (0.3, 0.3),
-                    batch_size: int = 128, seed: int = 0, settings: Settings = BALANCED, **overrides) -> dict:
+                    batch_size: int = 128, seed: int = 0, settings: Settings = DENSE_MNIST, **overrides) -> dict:
     """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in
     out_dir/<name> and judged; prints its wall time and class coverage. Returns ``train_and_assess``'s dict."""
     gan = dense_mnist_gan(dropout_rates=dropout_rates, settings=settings, seed=seed, **overrides)

@@ -539,5 +539,6 @@ def _divergence_advice(gan: GAN, run: RunFolder) -> str:
     where = f"the last good checkpoint, {kept[-1]}, is kept" if kept else "no checkpoint had been written yet"
     rates = [float(ops.convert_to_numpy(optimizer.learning_rate)) for optimizer in (gan.d_optimizer, gan.g_optimizer)]
     return (f"Nothing from that step on was saved; {where}. Likely causes: a learning rate too high for these "
-            f"networks (D {rates[0]:g}, G {rates[1]:g}; settings.BALANCED uses 2e-4), or broken input images. Change the settings and train again "
+            f"networks (D {rates[0]:g}, G {rates[1]:g}; settings.BALANCED uses 2e-4), or broken input images. "
+            f"Change the settings and train again "
             f"with resume=False, or in another run_dir.")

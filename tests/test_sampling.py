@@ -30,9 +30,10 @@ def test_recipe_uses_one_optimizer_per_network_with_the_settings_rates():
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
     assert gan.g_optimizer.beta_1 == 0.9 and gan.d_optimizer.beta_1 == 0.5 and gan.settings.real_label == 1.0
-    tuned = recipes.dense_mnist_gan(g_learning_rate=4e-4)  # BALANCED with one setting changed
+    tuned = recipes.dense_mnist_gan(g_learning_rate=4e-4)  # the dense default with one setting changed
     assert float(tuned.g_optimizer.learning_rate) == pytest.approx(4e-4)
-    assert tuned.settings == settings.BALANCED.replace(g_learning_rate=4e-4)
+    assert float(tuned.d_optimizer.learning_rate) == pytest.approx(5e-4)
+    assert tuned.settings == settings.DENSE_MNIST.replace(g_learning_rate=4e-4)
 
 
 def test_conditional_generation_needs_and_uses_labels():

@@ -3,7 +3,7 @@ import dataclasses
 import pytest
 
 from gan_helpers import settings, training
-from gan_helpers.settings import BALANCED, LITERAL
+from gan_helpers.settings import BALANCED, DENSE_MNIST, LITERAL
 
 
 def test_literal_is_the_assignment_listing_and_balanced_changes_three_values():
@@ -12,6 +12,10 @@ def test_literal_is_the_assignment_listing_and_balanced_changes_three_values():
     changed = {f.name for f in dataclasses.fields(LITERAL) if getattr(LITERAL, f.name) != getattr(BALANCED, f.name)}
     assert changed == {"real_label", "g_learning_rate", "g_beta_1", "ema"}
     assert (BALANCED.real_label, BALANCED.g_learning_rate, BALANCED.g_beta_1) == (0.9, 2e-4, 0.5)
+
+
+def test_the_dense_default_is_balanced_with_both_learning_rates_raised():
+    assert DENSE_MNIST == BALANCED.replace(d_learning_rate=5e-4, g_learning_rate=5e-4)
 
 
 def test_settings_are_frozen_and_replace_makes_a_copy():
