@@ -224,26 +224,33 @@ def _decode_folder(folder: Path, image_size: tuple[int, int], grayscale: bool) -
 GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 
-def _inspect_images(files: Sequence[Path]) -> tuple[list[Path], list[Path], list[Path]]:
-    """Sort image files into (grayscale, colour, unreadable) by opening each header with Pillow."""
+def _inspect_images(files: Sequence[Path]) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+    """Sort image files into (grayscale, colour, unreadable, too large) by opening each header with Pillow.
+    A broken link is unreadable; too large is above ``MAX_IMAGE_PIXELS``."""
     from PIL import Image
 
-    gray, colour, unreadable = [], [], []
+    gray, colour, unreadable, too_large = [], [], [], []
     for path in files:
         try:
             with Image.open(path) as image:
-                mode = image.mode
+                mode, (width, height) = image.mode, image.size
                 image.verify()
         except Exception:  # Pillow raises many kinds (UnidentifiedImageError, OSError, SyntaxError, ...)
             unreadable.append(path)
             continue
+        if width * height > MAX_IMAGE_PIXELS:
+            too_large.append(path)
         (gray if mode in GRAYSCALE_MODES else colour).append(path)
-    return gray, colour, unreadable
+    return gray, colour, unreadable, too_large
 
 
 def _some(paths: Sequence[Path], root: Path, count: int = 3) -> str:
     names = ", ".join(str(p.relative_to(root)) for p in paths[:count])
     return names + (f" and {len(paths) - count} more" if len(paths) > count else "")
+
+
+# Larger images are refused before training: decoding one (before it is resized) takes over 1 GB as float32.
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 def _checked_image_files(path: str | os.PathLike, grayscale: bool | None) -> tuple[Path, list[Path], bool]:
@@ -256,17 +263,24 @@ def _checked_image_files(path: str | os.PathLike, grayscale: bool | None) -> tup
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"Expected a folder of images at {folder}, but it does not exist.")
-    everything = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    # Links too, so that a broken one is named as unreadable rather than skipped without a word.
+    everything = sorted(p for p in folder.rglob("*")
+                        if (p.is_file() or p.is_symlink() and not p.is_dir()) and not p.name.startswith("."))
     if not everything:
         raise FileNotFoundError(f"The folder {folder} is empty; expected images ({', '.join(IMAGE_EXTENSIONS)}).")
     files = [p for p in everything if p.suffix.lower() in IMAGE_EXTENSIONS]
     if not files:
         raise FileNotFoundError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder}: its "
                                 f"{len(everything)} files are e.g. {_some(everything, folder)}.")
-    gray, colour, unreadable = _inspect_images(files)
+    gray, colour, unreadable, too_large = _inspect_images(files)
     if unreadable:
-        raise ValueError(f"{len(unreadable)} of the {len(files)} image files in {folder} cannot be read as images: "
-                         f"{_some(unreadable, folder, 10)}. Delete or replace them, then load again.")
+        raise ValueError(f"{len(unreadable)} of the {len(files)} image files in {folder} cannot be read as images "
+                         f"(damaged files or broken links): {_some(unreadable, folder, 10)}. Delete or replace "
+                         f"them, then load again.")
+    if too_large:
+        raise ValueError(f"{len(too_large)} of the {len(files)} images in {folder} have more than "
+                         f"{MAX_IMAGE_PIXELS:,} pixels: {_some(too_large, folder, 10)}. Decoding one takes "
+                         f"gigabytes of memory; shrink them first (e.g. to 1024 pixels a side), then load again.")
     if grayscale is None and gray and colour:
         raise ValueError(f"{folder} mixes {len(gray)} grayscale images (e.g. {_some(gray, folder, 1)}) with "
                          f"{len(colour)} colour ones (e.g. {_some(colour, folder, 1)}); pass grayscale=True "

@@ -86,7 +86,7 @@ def test_empty_folder_and_folder_without_images_are_clear_errors(tmp_path):
 def test_unreadable_images_are_named(tmp_path):
     _save(tmp_path / "good.png", "RGB")
     (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
-    with pytest.raises(ValueError, match=r"1 of the 2 image files .* cannot be read as images: broken.jpg"):
+    with pytest.raises(ValueError, match=r"1 of the 2 image files .* cannot be read as images .*: broken.jpg"):
         data.load_folder(tmp_path)
 
 
@@ -181,13 +181,27 @@ def test_image_folder_gives_load_folders_clear_errors(tmp_path):
         data.ImageFolder(tmp_path)
     _save(tmp_path / "good.png", "RGB")
     (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
-    with pytest.raises(ValueError, match=r"cannot be read as images: broken.jpg"):
+    with pytest.raises(ValueError, match=r"cannot be read as images .*: broken.jpg"):
         data.ImageFolder(tmp_path)
     (tmp_path / "broken.jpg").unlink()
+    (tmp_path / "moved.png").symlink_to(tmp_path / "no longer here.png")
+    with pytest.raises(ValueError, match=r"damaged files or broken links\): moved.png"):
+        data.ImageFolder(tmp_path)
+    (tmp_path / "moved.png").unlink()
     _save(tmp_path / "gray.png", "L")
     with pytest.raises(ValueError, match="mixes 1 grayscale images .* grayscale=True"):
         data.ImageFolder(tmp_path, holdout=0)
     assert data.ImageFolder(tmp_path, grayscale=True, holdout=0).image_shape == (6, 6, 1)
+
+
+def test_a_huge_image_is_refused_by_name_before_anything_decodes_it(tmp_path):
+    from PIL import Image
+
+    _save(tmp_path / "small.png", "RGB")
+    side = int(data.MAX_IMAGE_PIXELS ** 0.5) + 1
+    Image.new("L", (side, side)).save(tmp_path / "scan.png")  # all black: small on disk, huge decoded
+    with pytest.raises(ValueError, match=r"1 of the 2 images .* have more than 50,000,000 pixels: scan.png"):
+        data.ImageFolder(tmp_path, grayscale=False, holdout=0)
 
 
 @pytest.mark.parametrize("options, message", [
