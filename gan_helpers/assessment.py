@@ -12,6 +12,14 @@ Metrics (arrays in, numbers out), with what real data scores:
   128 features (1,000 against 1,000: 6.9, since the estimate is biased upward for small N).
 - ``class_coverage``: predicted-class histogram, classes with >= 5 % of samples, smallest share.
 - ``mean_confidence``: mean max-probability.
+
+For a folder of any images (``FolderJudge``), in the shipped CIFAR-10 classifier's 256 features, images
+resized to its 32x32 input (grayscale repeated over its three channels):
+- ``frechet_distance`` of generated images against the folder's held-out images: a proxy for FID, which
+  uses Inception-v3 features; the numbers are not comparable with published FIDs.
+- the mean distance from each generated image to its nearest training image, next to the same for the
+  held-out real images: a generator that copies its training images lands much closer than new real
+  images do (ratio well below 1).
 """
 from __future__ import annotations
 
@@ -59,10 +67,14 @@ def classify(classifier, images: np.ndarray, batch_size: int = 1000) -> tuple[np
 
 def features(classifier, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """The classifier's penultimate ("features") activations (N, F) for images in [-1, 1]."""
+    images = data.check_images(images, classifier.input_shape[1:])
+    return _in_batches(_feature_extractor(classifier), images, batch_size)
+
+
+def _feature_extractor(classifier):
     import keras
 
-    extractor = keras.Model(classifier.input, classifier.get_layer(FEATURE_LAYER).output)
-    return _in_batches(extractor, data.check_images(images, classifier.input_shape[1:]), batch_size)
+    return keras.Model(classifier.input, classifier.get_layer(FEATURE_LAYER).output)
 
 
 def _in_batches(model, images: np.ndarray, batch_size: int) -> np.ndarray:
@@ -181,7 +193,8 @@ def _cell(value) -> str:
 
 
 TABLE_COLUMNS = {"class_accuracy": "class acc", "classifier_score": "CS", "frechet_distance": "FCD",
-                 "covered": "classes>=5%", "smallest_share": "min share", "confidence": "confidence"}
+                 "covered": "classes>=5%", "smallest_share": "min share", "confidence": "confidence",
+                 "nearest_distance": "NN distance", "nearest_ratio": "NN ratio"}
 
 
 def format_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str] | None = None) -> str:
@@ -244,3 +257,89 @@ def describe_coverage(metrics: Mapping[str, float], threshold: float = 0.05) -> 
         else "partly collapsed"
     return (f"{verdict}: {metrics['covered']} of {classes} classes have >= {threshold:.0%} of the samples "
             f"(largest: {shares}; smallest share {metrics['smallest_share']:.1%})")
+
+
+def classifier_input(images: np.ndarray, input_shape: Sequence[int]) -> np.ndarray:
+    """Images (N, H, W, C) in [-1, 1] as a classifier of ``input_shape`` (h, w, c) takes them: resized
+    (anti-aliased) to h x w, and a single channel repeated when it expects three. float32 in [-1, 1]."""
+    import tensorflow as tf
+
+    images = np.asarray(images, dtype="float32")
+    height, width, channels = (int(d) for d in input_shape)
+    if images.ndim != 4 or images.shape[-1] not in (1, channels):
+        raise ValueError(f"Expected images (N, H, W, 1 or {channels}) for a classifier of input "
+                         f"{tuple(input_shape)}, got shape {images.shape}.")
+    if images.shape[1:3] != (height, width):
+        images = np.clip(tf.image.resize(images, (height, width), antialias=True).numpy(), -1.0, 1.0)
+    return np.repeat(images, channels // images.shape[-1], axis=-1)
+
+
+def image_features(classifier, batches) -> np.ndarray:
+    """The classifier's "features" (N, F) for images of any size in [-1, 1]: one array (N, H, W, C) or an
+    iterable of such batches (e.g. ``ImageFolder.image_batches()``), each resized by ``classifier_input``."""
+    if isinstance(batches, np.ndarray):
+        batches = [batches]
+    extractor, shape = _feature_extractor(classifier), classifier.input_shape[1:]
+    return np.concatenate([_in_batches(extractor, classifier_input(np.asarray(batch), shape), 1000)
+                           for batch in batches])
+
+
+def nearest_neighbours(queries: np.ndarray, references: np.ndarray,
+                       chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """For each query (N, F), the index (N,) int of its nearest reference (M, F) and the Euclidean
+    distance (N,) float to it."""
+    queries, references = np.asarray(queries, "float64"), np.asarray(references, "float64")
+    if queries.ndim != 2 or references.ndim != 2 or queries.shape[1] != references.shape[1] \
+            or not len(references):
+        raise ValueError(f"Expected features (N, F) and (M, F) with the same F and M >= 1, got "
+                         f"{queries.shape} and {references.shape}.")
+    squared_norms = np.sum(references ** 2, axis=1)
+    indices, distances = [], []
+    for start in range(0, len(queries), chunk):
+        part = queries[start:start + chunk]
+        squared = np.sum(part ** 2, axis=1, keepdims=True) - 2 * part @ references.T + squared_norms
+        nearest = squared.argmin(axis=1)
+        indices.append(nearest)
+        distances.append(np.sqrt(np.clip(squared[np.arange(len(part)), nearest], 0, None)))
+    return np.concatenate(indices), np.concatenate(distances)
+
+
+class FolderJudge:
+    """Scores generated images against a folder's held-out images, and checks them for copies of its
+    training images, in a classifier's features (default: the shipped CIFAR-10 one).
+
+    ``judge(images)`` returns {"frechet_distance": to the held-out images' features, "nearest_distance":
+    the mean distance from each image to its nearest training image, "nearest_ratio": that over the same
+    mean for the held-out real images (about 1 for a generator that makes new images like the folder's;
+    well below 1 for one that hands back its training images), "nearest": (N,) index of each image's
+    nearest training image (``source.images(indices=...)`` reads them), "distances": (N,) those
+    distances}.
+
+    ``judge.reference`` holds what real images score: the Frechet distance of ``reference_count``
+    training images (drawn at random) to the held-out ones, and the held-out images' own mean
+    nearest-neighbour distance (ratio 1). Frechet distances grow as sets shrink, so compare a generator's
+    with the reference for as many images (``reference_count``).
+
+    Args:
+        source: a ``data.ImageFolder`` opened with a held-out share.
+        reference_count: training images in the reference Frechet distance; use as many as you generate.
+        classifier: a classifier with a "features" layer; default: the shipped CIFAR-10 classifier.
+    """
+
+    def __init__(self, source: data.ImageFolder, reference_count: int, classifier=None):
+        self.classifier = classifier or load_classifier(classifier_path("cifar10"))
+        self.training_features = image_features(self.classifier, source.image_batches("training"))
+        self.holdout_features = image_features(self.classifier, source.image_batches("holdout"))
+        self.holdout_distance = float(nearest_neighbours(self.holdout_features, self.training_features)[1].mean())
+        picked = np.random.default_rng(0).permutation(len(self.training_features))[:reference_count]
+        self.reference = {"frechet_distance": frechet_distance(self.training_features[picked],
+                                                               self.holdout_features),
+                          "nearest_distance": self.holdout_distance, "nearest_ratio": 1.0}
+
+    def __call__(self, images: np.ndarray) -> dict:
+        generated = image_features(self.classifier, images)
+        nearest, distances = nearest_neighbours(generated, self.training_features)
+        return {"frechet_distance": frechet_distance(generated, self.holdout_features),
+                "nearest_distance": float(distances.mean()),
+                "nearest_ratio": float(distances.mean() / self.holdout_distance),
+                "nearest": nearest, "distances": distances}

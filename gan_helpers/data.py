@@ -9,6 +9,7 @@ Source order for the named datasets:
 """
 from __future__ import annotations
 
+import copy
 import gzip
 import os
 import warnings
@@ -223,21 +224,24 @@ def _decode_folder(folder: Path, image_size: tuple[int, int], grayscale: bool) -
 GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 
-def _inspect_images(files: Sequence[Path]) -> tuple[list[Path], list[Path], list[Path]]:
-    """Sort image files into (grayscale, colour, unreadable) by opening each header with Pillow."""
+def _inspect_images(files: Sequence[Path]) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+    """Sort image files into (grayscale, colour, unreadable, too large) by opening each header with Pillow.
+    A broken link is unreadable; too large is above ``MAX_IMAGE_PIXELS``."""
     from PIL import Image
 
-    gray, colour, unreadable = [], [], []
+    gray, colour, unreadable, too_large = [], [], [], []
     for path in files:
         try:
             with Image.open(path) as image:
-                mode = image.mode
+                mode, (width, height) = image.mode, image.size
                 image.verify()
         except Exception:  # Pillow raises many kinds (UnidentifiedImageError, OSError, SyntaxError, ...)
             unreadable.append(path)
             continue
+        if width * height > MAX_IMAGE_PIXELS:
+            too_large.append(path)
         (gray if mode in GRAYSCALE_MODES else colour).append(path)
-    return gray, colour, unreadable
+    return gray, colour, unreadable, too_large
 
 
 def _some(paths: Sequence[Path], root: Path, count: int = 3) -> str:
@@ -245,9 +249,59 @@ def _some(paths: Sequence[Path], root: Path, count: int = 3) -> str:
     return names + (f" and {len(paths) - count} more" if len(paths) > count else "")
 
 
+# Larger images are refused before training: decoding one (before it is resized) takes over 1 GB as float32.
+MAX_IMAGE_PIXELS = 50_000_000
+
+
+def _checked_image_files(path: str | os.PathLike, grayscale: bool | None) -> tuple[Path, list[Path], bool]:
+    """(the folder, its image files sorted by path, whether to read them as grayscale), after checking that
+    the folder exists and holds readable images of one kind (grayscale or colour) unless ``grayscale`` says
+    which to read them as. Opens every file's header with Pillow.
+
+    Raises: see ``load_folder``.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"Expected a folder of images at {folder}, but it does not exist.")
+    # Links too, so that a broken one is named as unreadable rather than skipped without a word.
+    everything = sorted(p for p in folder.rglob("*")
+                        if (p.is_file() or p.is_symlink() and not p.is_dir()) and not p.name.startswith("."))
+    if not everything:
+        raise FileNotFoundError(f"The folder {folder} is empty; expected images ({', '.join(IMAGE_EXTENSIONS)}).")
+    files = [p for p in everything if p.suffix.lower() in IMAGE_EXTENSIONS]
+    if not files:
+        raise FileNotFoundError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder}: its "
+                                f"{len(everything)} files are e.g. {_some(everything, folder)}.")
+    gray, colour, unreadable, too_large = _inspect_images(files)
+    if unreadable:
+        raise ValueError(f"{len(unreadable)} of the {len(files)} image files in {folder} cannot be read as images "
+                         f"(damaged files or broken links): {_some(unreadable, folder, 10)}. Delete or replace "
+                         f"them, then load again.")
+    if too_large:
+        raise ValueError(f"{len(too_large)} of the {len(files)} images in {folder} have more than "
+                         f"{MAX_IMAGE_PIXELS:,} pixels: {_some(too_large, folder, 10)}. Decoding one takes "
+                         f"gigabytes of memory; shrink them first (e.g. to 1024 pixels a side), then load again.")
+    if grayscale is None and gray and colour:
+        raise ValueError(f"{folder} mixes {len(gray)} grayscale images (e.g. {_some(gray, folder, 1)}) with "
+                         f"{len(colour)} colour ones (e.g. {_some(colour, folder, 1)}); pass grayscale=True "
+                         f"to read all as one channel, or grayscale=False for RGB.")
+    return folder, files, bool(gray) if grayscale is None else bool(grayscale)
+
+
+def _stored_size(path: Path) -> tuple[int, int]:
+    """(height, width) of an image file as stored."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.size[::-1]
+
+
 def load_folder(path: str | os.PathLike, image_size: tuple[int, int] | None = None,
                 grayscale: bool | None = None) -> np.ndarray:
     """Load every image in a folder (and its subfolders, e.g. one per class) as float32 (N, H, W, C) in [-1, 1].
+
+    The whole folder is held in memory (4 bytes per pixel and channel: 20,000 images of 128x128x3 take
+    3.9 GB); ``ImageFolder`` streams a folder from disk instead.
 
     Args:
         path: a folder of .jpg/.png/.bmp/.gif images, optionally in class subfolders (pooled).
@@ -260,34 +314,24 @@ def load_folder(path: str | os.PathLike, image_size: tuple[int, int] | None = No
         ValueError: some files cannot be read as images (they are named), or grayscale and colour
             images are mixed while ``grayscale`` is None.
     """
-    import keras
-
-    folder = Path(path)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"Expected a folder of images at {folder}, but it does not exist.")
-    everything = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    if not everything:
-        raise FileNotFoundError(f"The folder {folder} is empty; expected images ({', '.join(IMAGE_EXTENSIONS)}).")
-    files = [p for p in everything if p.suffix.lower() in IMAGE_EXTENSIONS]
-    if not files:
-        raise FileNotFoundError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder}: its "
-                                f"{len(everything)} files are e.g. {_some(everything, folder)}.")
-    gray, colour, unreadable = _inspect_images(files)
-    if unreadable:
-        raise ValueError(f"{len(unreadable)} of the {len(files)} image files in {folder} cannot be read as images: "
-                         f"{_some(unreadable, folder, 10)}. Delete or replace them, then load again.")
-    if grayscale is None and gray and colour:
-        raise ValueError(f"{folder} mixes {len(gray)} grayscale images (e.g. {_some(gray, folder, 1)}) with "
-                         f"{len(colour)} colour ones (e.g. {_some(colour, folder, 1)}); pass grayscale=True "
-                         f"to read all as one channel, or grayscale=False for RGB.")
-    if image_size is None:
-        image_size = keras.utils.load_img(files[0]).size[::-1]
-    return scale_to_unit_range(_decode_folder(folder, tuple(image_size), bool(gray) if grayscale is None else grayscale))
+    folder, files, grayscale = _checked_image_files(path, grayscale)
+    image_size = tuple(image_size or _stored_size(files[0]))
+    return scale_to_unit_range(_decode_folder(folder, image_size, grayscale))
 
 
-def augmentation(flip: bool = True, rotation_degrees: float = 10.0, seed: int = 0):
-    """Keras preprocessing layers for real image batches in [-1, 1]: a random horizontal flip and a
-    random rotation of up to +-``rotation_degrees`` (edges filled by reflection). Pass to ``training.train``."""
+def augmentation(flip: bool = True, rotation_degrees: float = 0.0, seed: int = 0):
+    """Keras preprocessing layers for real image batches in [-1, 1]: a random horizontal flip and, only if
+    asked for, a random rotation of up to +-``rotation_degrees`` (edges filled by reflection). Pass to
+    ``training.train(augment=...)`` with in-memory images.
+
+    Warning: whatever is applied to the real images only, the generator learns to draw. A flip is safe when
+    a mirrored image is as likely as the original (a horse); a rotation with reflected borders is not: D
+    learns that real images are tilted and reflect-padded, and G learns to make them so (Zhao et al.,
+    2020; Karras et al., 2020). To augment against a small folder, augment both sides instead:
+    ``training.GAN(augment=augment.diff_augment())``. These layers also draw from their own random state,
+    so a resumed run does not see the augmentation an uninterrupted one would; ``ImageFolder(flip=True)``
+    draws its flips from the seed and the batch number.
+    """
     import keras
 
     if rotation_degrees < 0 or rotation_degrees > 180:
@@ -359,3 +403,148 @@ def example_folder(folder: str | os.PathLike, dataset: str = "cifar10", classes:
             if not path.exists():
                 Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(path)
     return folder
+
+
+# Which files an ImageFolder holds out depends on this seed alone, not on a run's seed, so every run on
+# a folder is judged on the same held-out images.
+HOLDOUT_SEED = 0
+# The streams of random numbers drawn from (seed, batch number): one per purpose.
+_FLIP_STREAM = 1
+# Files read and decoded at once by an ImageFolder stream.
+READ_THREADS = max(2, os.cpu_count() or 2)
+PARTS = ("training", "holdout")
+
+
+class ImageFolder:
+    """A folder of images streamed from disk, with a share held out for judging: an image source for
+    ``training.train``.
+
+    Nothing holds the folder in memory: ``batches`` reads, decodes, resizes and scales each batch's files
+    as it is needed, in parallel threads, two batches ahead of training.
+
+    Args:
+        path: a folder of .jpg/.png/.bmp/.gif images, optionally in class subfolders (pooled).
+        image_size: (height, width), or one number for a square; default: the first image's size.
+        grayscale: True reads one channel, False RGB; None (default) follows the files, and refuses a
+            folder that mixes grayscale and colour images.
+        holdout: the share of the images, in [0, 1), kept out of training (drawn with ``HOLDOUT_SEED``, so
+            always the same files); at least 2 when above 0.
+        flip: mirror each real training image left to right with probability 1/2, drawn from the seed and
+            the batch number. Safe only when a mirrored image is as likely as the original.
+
+    Attributes:
+        image_shape: (H, W, C) of the images it makes; C is 1 for grayscale, else 3.
+        files: {"training": [...], "holdout": [...]}: the image files of each part, sorted by path.
+        stored_size: (height, width) of the first image as stored.
+
+    Raises:
+        FileNotFoundError: the folder does not exist, is empty, or holds no image files.
+        ValueError: unreadable files (named), grayscale and colour mixed while ``grayscale`` is None, or
+            a bad ``image_size`` or ``holdout``.
+    """
+
+    def __init__(self, path: str | os.PathLike, image_size: int | Sequence[int] | None = None,
+                 grayscale: bool | None = None, holdout: float = 0.1, flip: bool = False):
+        self.path, files, grayscale = _checked_image_files(path, grayscale)
+        self.stored_size = _stored_size(files[0])
+        size = self.stored_size if image_size is None else _checked_size(image_size)
+        self.image_shape = (*size, 1 if grayscale else 3)
+        self.files = _split(files, holdout, self.path)
+        self.flip = bool(flip)
+
+    def __len__(self) -> int:
+        """The number of training images."""
+        return len(self.files["training"])
+
+    def __repr__(self) -> str:
+        return (f"ImageFolder({str(self.path)!r}: {len(self):,} training and {len(self.files['holdout']):,} "
+                f"held-out images, read at {'x'.join(map(str, self.image_shape))}"
+                f"{', flipped at random' if self.flip else ''})")
+
+    def resized(self, image_size: int | Sequence[int]) -> "ImageFolder":
+        """The same files, split alike, read at another ``image_size`` (no files are opened again)."""
+        resized = copy.copy(self)
+        resized.image_shape = (*_checked_size(image_size), self.image_shape[2])
+        return resized
+
+    def batches(self, batch_size: int, seed: int, first_batch: int = 0):
+        """An endless ``tf.data`` stream of training batches (batch_size, H, W, C) float32 in [-1, 1], in the
+        order of ``shuffled_index_batches(len(self), batch_size, seed, first_batch)``; the flips too depend
+        on (seed, batch number) alone, so a run resumed at batch b sees what an uninterrupted one saw."""
+        import tensorflow as tf
+
+        paths = tf.constant([str(p) for p in self.files["training"]])
+        order = shuffled_index_batches(len(paths), batch_size, seed, first_batch).unbatch()
+        images = order.map(lambda index: self._read(tf.gather(paths, index)), num_parallel_calls=READ_THREADS)
+        numbered = tf.data.Dataset.zip(images.batch(batch_size, drop_remainder=True),
+                                       tf.data.Dataset.range(first_batch, 2 ** 62))
+        return numbered.map(lambda batch, number: self._flipped(batch, seed, number)).prefetch(2)
+
+    def image_batches(self, part: str = "training", batch_size: int = 256,
+                      indices: Iterable[int] | None = None):
+        """The images of ``part`` ("training" or "holdout") at ``indices`` (default: all, in file order), once
+        each and without flips: a finite ``tf.data`` stream of batches (<= batch_size, H, W, C) float32 in
+        [-1, 1]."""
+        import tensorflow as tf
+
+        files = self._part(part)
+        paths = [str(files[i]) for i in (range(len(files)) if indices is None else indices)]
+        images = tf.data.Dataset.from_tensor_slices(paths).map(self._read, num_parallel_calls=READ_THREADS)
+        return images.batch(batch_size).prefetch(2)
+
+    def images(self, part: str = "training", indices: Iterable[int] | None = None) -> np.ndarray:
+        """The images of ``part`` at ``indices`` (default: all) in memory, as float32 (N, H, W, C) in
+        [-1, 1]: to look at some (``indices=range(25)``), or to judge a generator with them."""
+        return np.concatenate([batch.numpy() for batch in self.image_batches(part, indices=indices)])
+
+    def _part(self, part: str) -> list[Path]:
+        if part not in PARTS:
+            raise ValueError(f"Unknown part {part!r}; expected one of {PARTS}.")
+        if not self.files[part]:
+            raise ValueError(f"{self.path} has no {part} images: it was opened with holdout=0. Open it with "
+                             f"holdout=0.1 (say) to keep a share of the images for judging.")
+        return self.files[part]
+
+    def _read(self, path):
+        """One image file -> float32 (H, W, C) in [-1, 1] at the folder's image size."""
+        import tensorflow as tf
+
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        if self.image_shape[2] == 1:  # decode to RGB first: GIF decodes to nothing else
+            image = tf.image.rgb_to_grayscale(image)
+        image = tf.image.resize(image, self.image_shape[:2], antialias=True)
+        image = tf.clip_by_value(image / 127.5 - 1.0, -1.0, 1.0)
+        return tf.ensure_shape(image, self.image_shape)
+
+    def _flipped(self, images, seed: int, batch_number):
+        import tensorflow as tf
+
+        from .augment import flip_left_right
+
+        if not self.flip:
+            return images
+        batch_seed = tf.stack([tf.constant(seed, tf.int64), batch_number])
+        return flip_left_right(images, tf.random.experimental.stateless_fold_in(batch_seed, _FLIP_STREAM))
+
+
+def _checked_size(image_size: int | Sequence[int]) -> tuple[int, int]:
+    size = (image_size, image_size) if np.isscalar(image_size) else tuple(image_size)
+    if len(size) != 2 or not all(isinstance(d, (int, np.integer)) and d > 0 for d in size):
+        raise ValueError(f"Expected image_size as (height, width) or one number of pixels, whole and > 0, "
+                         f"got {image_size!r}.")
+    return int(size[0]), int(size[1])
+
+
+def _split(files: Sequence[Path], holdout: float, folder: Path) -> dict[str, list[Path]]:
+    """{"training": files, "holdout": files}: round(holdout * N) files drawn with HOLDOUT_SEED held out."""
+    if not 0.0 <= holdout < 1.0:
+        raise ValueError(f"holdout is the share of the images kept out of training, in [0, 1); "
+                         f"got {holdout}.")
+    count = round(holdout * len(files))
+    if holdout and not 2 <= count < len(files):
+        raise ValueError(f"holdout={holdout} of the {len(files)} images in {folder} keeps {count} out of "
+                         f"training; judging needs at least 2 held out and 1 left to train on. Add images, "
+                         f"change the share, or pass holdout=0 to train on all of them without judging.")
+    held = set(np.random.default_rng(HOLDOUT_SEED).permutation(len(files))[:count].tolist())
+    return {"training": [f for i, f in enumerate(files) if i not in held],
+            "holdout": [f for i, f in enumerate(files) if i in held]}

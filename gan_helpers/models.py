@@ -9,6 +9,7 @@ network's last layer is float32, so images and probabilities (and the loss) stay
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import keras
@@ -168,3 +169,69 @@ def constant_width_generator(latent_dim: int = 100, image_shape: Sequence[int] =
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     images = layers.Conv2D(channels, 4, padding="same", activation="tanh", dtype="float32")(x)
     return keras.Model(noise, images, name="constant_width_generator")
+
+
+# The DCGAN paper's channel schedule (Radford et al., 2016): G halves its channels each time it doubles
+# the resolution (at 64x64, base width w: 4x4x8w -> 8x8x4w -> 16x16x2w -> 32x32xw -> 64x64xC), and D
+# mirrors it. A map's area times its channels squared stays constant, so every inner stage costs about the
+# same, and the large maps, thin, cost little: the constant-width G spends most of its work there.
+HALVING_WIDTH_START = 4      # G starts from, and D ends at, a 4x4 map
+HALVING_WIDTH_BASE = 32      # the channels next to the image; the paper's 64 costs about 4x the work
+
+
+def halving_width_size(size: int) -> int:
+    """The image size (height = width) the halving-width networks make that is nearest to ``size`` pixels
+    on a log scale: a power-of-two multiple of 4 from 8 up (e.g. 200 -> 256, 150 -> 128, 32 -> 32)."""
+    if isinstance(size, bool) or int(size) != size or size <= 0:
+        raise ValueError(f"Expected an image size in pixels (a whole number > 0), got {size!r}.")
+    doublings = max(1, round(math.log2(size / HALVING_WIDTH_START)))
+    return HALVING_WIDTH_START * 2 ** doublings
+
+
+def _halving_width_stages(image_shape: Sequence[int],
+                          base_width: int) -> tuple[tuple[int, int, int], list[int]]:
+    """(the checked image shape, the channels of the 4x4 map and of each larger inner map, up to size/2):
+    for 64x64 and base width w, [8w, 4w, 2w, w]."""
+    shape = _check_image_shape(image_shape)
+    if shape[0] != shape[1] or shape[0] != halving_width_size(shape[0]):
+        raise ValueError(f"The halving-width networks make square images of a power-of-two "
+                         f"multiple of 4 pixels (8, 16, 32, 64, 128, ...), got {shape[:2]}; the nearest is "
+                         f"{halving_width_size(max(shape[:2]))} (models.halving_width_size).")
+    if isinstance(base_width, bool) or int(base_width) != base_width or base_width < 1:
+        raise ValueError(f"base_width must be a whole number >= 1, got {base_width!r}.")
+    inner_maps = int(math.log2(shape[0] // HALVING_WIDTH_START))
+    return shape, [int(base_width) * 2 ** (inner_maps - 1 - i) for i in range(inner_maps)]
+
+
+def halving_width_generator(latent_dim: int = 100, image_shape: Sequence[int] = (64, 64, 3),
+                            base_width: int = HALVING_WIDTH_BASE) -> keras.Model:
+    """The DCGAN paper's G at any size 4 * 2^k: Dense to a 4x4 map, then stride-2 transposed convolutions
+    (k4) that double the size and halve the channels, batch norm and ReLU between, tanh at the end.
+    At 64x64x3 and base width w: 4x4x8w -> 8x8x4w -> 16x16x2w -> 32x32xw -> 64x64x3."""
+    shape, widths = _halving_width_stages(image_shape, base_width)
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.Dense(HALVING_WIDTH_START ** 2 * widths[0], use_bias=False)(noise)
+    x = layers.Reshape((HALVING_WIDTH_START, HALVING_WIDTH_START, widths[0]))(x)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    for filters in widths[1:]:
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.ReLU()(layers.BatchNormalization()(x))
+    images = layers.Conv2DTranspose(shape[2], 4, strides=2, padding="same", activation="tanh",
+                                    dtype="float32")(x)
+    return keras.Model(noise, images, name="halving_width_generator")
+
+
+def halving_width_discriminator(image_shape: Sequence[int] = (64, 64, 3),
+                                base_width: int = HALVING_WIDTH_BASE) -> keras.Model:
+    """The DCGAN paper's D, G's mirror: stride-2 convolutions (k4) that halve the size and double the
+    channels down to a 4x4 map, LeakyReLU 0.2, batch norm after all but the first, then Dense 1 sigmoid.
+    At 64x64x3 and base width w: 32x32xw -> 16x16x2w -> 8x8x4w -> 4x4x8w -> 1."""
+    shape, widths = _halving_width_stages(image_shape, base_width)
+    images = keras.Input(shape, name="images")
+    x = layers.Conv2D(widths[-1], 4, strides=2, padding="same")(images)
+    x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+    for filters in reversed(widths[:-1]):
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(layers.BatchNormalization()(x))
+    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(layers.Flatten()(x))
+    return keras.Model(images, probability, name="halving_width_discriminator")

@@ -233,3 +233,23 @@ def metrics_table(rows: Mapping[str, Mapping[str, float]], title: str,
     shown.scale(1, 1.3)
     axis.set_title(title, fontsize=10)
     return figure
+
+
+def nearest_pairs(generated: np.ndarray, nearest: np.ndarray, distances: Sequence[float],
+                  title: str = "Generated images and their nearest training images") -> plt.Figure:
+    """Generated images (N, H, W, C) in [-1, 1] in the top row, each titled with its distance to its nearest
+    training image, and those training images (N, H, W, C) in [-1, 1] below: a pair that looks alike at a
+    small distance is a copy."""
+    generated, nearest = to_display_range(generated), to_display_range(nearest)
+    figure, axes = plt.subplots(2, len(generated), squeeze=False, figsize=(len(generated) * 0.9 + 1.4, 2.4))
+    for column, (made, found, distance) in enumerate(zip(generated, nearest, distances)):
+        for axis, image in ((axes[0, column], made), (axes[1, column], found)):
+            axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
+            axis.set_xticks([])
+            axis.set_yticks([])
+        axes[0, column].set_title(f"{distance:.1f}", fontsize=8)
+    axes[0, 0].set_ylabel("generated", rotation=0, ha="right", va="center", fontsize=9)
+    axes[1, 0].set_ylabel("nearest\ntraining", rotation=0, ha="right", va="center", fontsize=9)
+    figure.suptitle(f"{title}\n(number: distance in classifier features)", fontsize=10)
+    figure.tight_layout()
+    return figure

@@ -14,6 +14,7 @@ from .settings import BALANCED, DENSE_MNIST, Settings
 ARCHITECTURES = {
     "compact": (models.compact_generator, models.compact_discriminator),                 # Fashion-MNIST lab
     "constant_width": (models.constant_width_generator, models.constant_width_discriminator),  # CIFAR-10 lab
+    "halving_width": (models.halving_width_generator, models.halving_width_discriminator),  # DCGAN paper
 }
 # Which architecture each dataset's DCGAN uses (notebooks 05, 06 and 07).
 DATASET_ARCHITECTURE = {"mnist": "compact", "fashion_mnist": "compact", "cifar10": "constant_width"}
@@ -32,6 +33,22 @@ def dcgan(architecture: str, image_shape: Sequence[int] | None = None, settings:
     gan = training.GAN(build_generator(**shape), build_discriminator(**shape), settings, seed=seed, **overrides)
     gan.compile()
     return gan
+
+
+def folder_source(folder: str | Path, image_size: int | None = None, grayscale: bool | None = None,
+                  holdout: float = 0.1, flip: bool = False) -> data.ImageFolder:
+    """A folder of images as an image source (``data.ImageFolder``) at the square size the halving-width
+    networks make nearest to ``image_size`` (default: the first image's larger side), e.g. 200 -> 256;
+    prints what it found and the size it chose."""
+    source = data.ImageFolder(folder, grayscale=grayscale, holdout=holdout, flip=flip)
+    size = models.halving_width_size(image_size or max(source.stored_size))
+    source = source.resized(size)
+    asked = f"the asked-for {image_size}" if image_size else "that size"
+    print(f"{source.path}: {len(source):,} training and {len(source.files['holdout']):,} held-out images "
+          f"({'grayscale' if source.image_shape[2] == 1 else 'colour'}; the first is "
+          f"{source.stored_size[0]}x{source.stored_size[1]}). The halving-width networks make square images "
+          f"of 4 x 2^k pixels; the nearest to {asked} is {size}, so every image is resized to {size}x{size}.")
+    return source
 
 
 def dense_mnist_gan(dropout_rates: Sequence[float] = (0.3, 0.3), settings: Settings = DENSE_MNIST, seed: int = 0,

@@ -106,3 +106,48 @@ def test_most_confident_ranks_by_top_or_intended_class_probability():
     probabilities = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
     np.testing.assert_array_equal(assessment.most_confident(probabilities, 2), [1, 2])
     np.testing.assert_array_equal(assessment.most_confident(probabilities, 3, intended_class=1), [2, 0, 3])
+
+
+def test_classifier_input_resizes_and_repeats_a_gray_channel():
+    gray = np.linspace(-1, 1, 2 * 64 * 64).reshape(2, 64, 64, 1).astype("float32")
+    fitted = assessment.classifier_input(gray, (32, 32, 3))
+    assert fitted.shape == (2, 32, 32, 3) and fitted.dtype == np.float32
+    np.testing.assert_array_equal(fitted[..., 0], fitted[..., 2])
+    np.testing.assert_allclose(fitted.mean(axis=(1, 2, 3)), gray.mean(axis=(1, 2, 3)), atol=0.01)
+    with pytest.raises(ValueError, match=r"Expected images \(N, H, W, 1 or 3\)"):
+        assessment.classifier_input(np.zeros((2, 32, 32, 2)), (32, 32, 3))
+
+
+def test_nearest_neighbours_match_a_brute_force_search():
+    rng = np.random.default_rng(0)
+    queries, references = rng.standard_normal((300, 5)), rng.standard_normal((40, 5))
+    indices, distances = assessment.nearest_neighbours(queries, references, chunk=64)
+    all_distances = np.linalg.norm(queries[:, None] - references[None], axis=2)
+    np.testing.assert_array_equal(indices, all_distances.argmin(axis=1))
+    np.testing.assert_allclose(distances, all_distances.min(axis=1), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"Expected features \(N, F\) and \(M, F\)"):
+        assessment.nearest_neighbours(queries, references[:, :4])
+
+
+def _random_colour_folder(folder, count):
+    from PIL import Image
+
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype="uint8")).save(folder / f"{i:03d}.png")
+    return folder
+
+
+def test_folder_judge_spots_copies_and_scores_held_out_images_as_real(tmp_path):
+    from gan_helpers import data
+
+    source = data.ImageFolder(_random_colour_folder(tmp_path / "images", 60), holdout=0.25)
+    judge = assessment.FolderJudge(source, reference_count=15)
+    assert judge.reference["nearest_ratio"] == 1.0 and judge.reference["frechet_distance"] > 0
+    held_out = judge(source.images("holdout"))
+    assert held_out["nearest_ratio"] == pytest.approx(1.0, rel=1e-6)
+    assert held_out["frechet_distance"] == pytest.approx(0.0, abs=1e-3)
+    copies = judge(source.images(indices=[4, 9, 30]))
+    np.testing.assert_array_equal(copies["nearest"], [4, 9, 30])
+    assert copies["nearest_ratio"] < 1e-3 and copies["distances"].shape == (3,)

@@ -59,3 +59,59 @@ def test_conditional_dense_networks_take_labels_as_one_hot_inputs():
     images = np.asarray(generator([noise, labels]))
     assert images.shape == (2, 28, 28, 1) and not np.allclose(images[0], images[1])
     assert discriminator([images, labels]).shape == (2, 1)
+
+
+def _channels(model, layer_type):
+    return [layer.filters for layer in model.layers if type(layer) is layer_type]
+
+
+def test_halving_width_follows_the_dcgan_papers_channel_schedule():
+    from keras import layers
+
+    generator = models.halving_width_generator(image_shape=(64, 64, 3), base_width=64)
+    discriminator = models.halving_width_discriminator(image_shape=(64, 64, 3), base_width=64)
+    assert generator.layers[2].output.shape[1:] == (4, 4, 512)  # the Dense output, reshaped
+    assert _channels(generator, layers.Conv2DTranspose) == [256, 128, 64, 3]
+    assert _channels(discriminator, layers.Conv2D) == [64, 128, 256, 512]
+    assert discriminator.layers[-2].output.shape[1:] == (4 * 4 * 512,)
+
+
+@pytest.mark.parametrize("size, channels", [(32, 3), (64, 1), (128, 3)])
+def test_halving_width_builds_every_power_of_two_size_gray_or_colour(size, channels):
+    shape = (size, size, channels)
+    generator = models.halving_width_generator(latent_dim=16, image_shape=shape, base_width=8)
+    discriminator = models.halving_width_discriminator(image_shape=shape, base_width=8)
+    images = np.asarray(generator(np.random.default_rng(0).standard_normal((2, 16)).astype("float32")))
+    assert images.shape == (2, size, size, channels) and np.abs(images).max() <= 1
+    assert discriminator(images).shape == (2, 1)
+    assert _channels(generator, type(generator.layers[-1]))[-2] == 8  # the base width next to the image
+
+
+def test_halving_width_base_width_scales_the_work_quadratically():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from flops import forward_macs_per_layer
+
+    narrow, wide = (sum(forward_macs_per_layer(models.halving_width_discriminator(base_width=w)))
+                    for w in (32, 64))
+    assert wide / narrow == pytest.approx(4, rel=0.05)
+
+
+@pytest.mark.parametrize("shape", [(48, 48, 3), (64, 32, 3), (4, 4, 1), (64, 64, 2)])
+def test_halving_width_refuses_sizes_it_cannot_make(shape):
+    with pytest.raises(ValueError, match="power-of-two multiple of 4|Expected image_shape"):
+        models.halving_width_generator(image_shape=shape)
+
+
+@pytest.mark.parametrize("size, nearest", [(1, 8), (28, 32), (45, 32), (46, 64), (64, 64), (150, 128),
+                                           (200, 256)])
+def test_halving_width_size_is_the_nearest_on_a_log_scale(size, nearest):
+    assert models.halving_width_size(size) == nearest
+
+
+def test_halving_width_size_refuses_non_sizes():
+    for size in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="Expected an image size in pixels"):
+            models.halving_width_size(size)

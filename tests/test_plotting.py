@@ -69,3 +69,13 @@ def test_metrics_table_shows_every_row_and_the_chosen_columns():
     figure = plotting.metrics_table(rows, "a table", {"classifier_score": "CS", "covered": "classes", "other": "x"})
     texts = [cell.get_text().get_text() for cell in figure.axes[0].tables[0].get_celld().values()]
     assert {"CS", "classes", "run", "real", "8.500", "10", "9.800"} <= set(texts) and "x" not in texts
+    return figure
+
+
+def test_nearest_pairs_show_each_distance_over_its_generated_image():
+    images = np.zeros((4, 8, 8, 1))
+    figure = plotting.nearest_pairs(images, images, [0.5, 1.25, 2.0, 3.0], title="copies?")
+    assert len(figure.axes) == 8
+    assert [axis.get_title() for axis in figure.axes[:4]] == ["0.5", "1.2", "2.0", "3.0"]
+    assert figure.axes[0].get_ylabel() == "generated" and "nearest" in figure.axes[4].get_ylabel()
+    assert figure._suptitle.get_text().startswith("copies?")
