@@ -14,13 +14,25 @@ os.environ.setdefault("GAN_FAST", "1")
 RUN_IN_THE_BROWSER = ("notebooks/01_dense_mnist_gan.ipynb", "notebooks/03_generate_samples.ipynb")
 
 
+# The longest files first, so that the two test workers (pytest-xdist, see pyproject.toml) finish together:
+# the browser tests and the process-killing reliability tests, then the notebooks, then the rest.
+LONGEST_FIRST = ("tests/test_browser.py", "tests/test_reliability.py", "notebooks/")
+
+
+def _start_rank(item) -> int:
+    return next((rank for rank, start in enumerate(LONGEST_FIRST) if item.nodeid.startswith(start)),
+                len(LONGEST_FIRST))
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_start_rank)  # stable: a file's tests and a notebook's cells keep their order
     if not any(item.nodeid.startswith("tests/test_browser.py") for item in items):
         return
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("jupyter_browser", Path(__file__).parent / "tests" / "jupyter_browser.py")
+    spec = importlib.util.spec_from_file_location("jupyter_browser",
+                                                  Path(__file__).parent / "tests" / "jupyter_browser.py")
     browser = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(browser)
     if browser.missing_browser():

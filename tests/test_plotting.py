@@ -69,7 +69,7 @@ def test_metrics_table_shows_every_row_and_the_chosen_columns():
     figure = plotting.metrics_table(rows, "a table", {"classifier_score": "CS", "covered": "classes", "other": "x"})
     texts = [cell.get_text().get_text() for cell in figure.axes[0].tables[0].get_celld().values()]
     assert {"CS", "classes", "run", "real", "8.500", "10", "9.800"} <= set(texts) and "x" not in texts
-    return figure
+    plotting.show_and_close(figure, show=False)
 
 
 def test_nearest_pairs_show_each_distance_over_its_generated_image():
