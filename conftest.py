@@ -4,6 +4,7 @@ Under pytest the notebooks run in fast mode (a few hundred steps) unless ``GAN_F
 ``GAN_FAST=0 pytest --nbval-lax notebooks/`` runs them at full length (hours). pyproject.toml adds
 ``--nbval-current-env``, so the notebooks' kernel is pytest's own Python, whatever kernelspec a venv has.
 """
+
 import os
 
 os.environ.setdefault("GAN_FAST", "1")
@@ -20,8 +21,10 @@ LONGEST_FIRST = ("tests/test_browser.py", "tests/test_reliability.py", "notebook
 
 
 def _start_rank(item) -> int:
-    return next((rank for rank, start in enumerate(LONGEST_FIRST) if item.nodeid.startswith(start)),
-                len(LONGEST_FIRST))
+    return next(
+        (rank for rank, start in enumerate(LONGEST_FIRST) if item.nodeid.startswith(start)),
+        len(LONGEST_FIRST),
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -31,8 +34,9 @@ def pytest_collection_modifyitems(config, items):
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("jupyter_browser",
-                                                  Path(__file__).parent / "tests" / "jupyter_browser.py")
+    spec = importlib.util.spec_from_file_location(
+        "jupyter_browser", Path(__file__).parent / "tests" / "jupyter_browser.py"
+    )
     browser = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(browser)
     if browser.missing_browser():

@@ -8,6 +8,7 @@ no input gradient (its inputs, images or noise, are not trained), and D during t
 gradients only (down to G's output), no weight gradients. The classic stacked-model loop needs the same.
 Biases, activations, dropout and the optimizer are left out: a few percent of these products.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -45,8 +46,11 @@ def dense_step_matmuls(generator, discriminator, batch_size: int) -> Counter:
     """The matrix products of one trainer step (d_steps 1) of all-Dense networks, as (m, k, n) -> count:
     forward x (B, k) @ W (k, n), weight gradient x^T (k, B) @ dy (B, n), input gradient dy (B, n) @ W^T
     (n, k); the same work ``gan_step_flops`` counts (2 * m * k * n FLOPs each)."""
+
     def kernels(model):
-        return [tuple(layer.kernel.shape) for layer in model.layers if isinstance(layer, layers.Dense)]
+        return [
+            tuple(layer.kernel.shape) for layer in model.layers if isinstance(layer, layers.Dense)
+        ]
 
     products = Counter()
     g, d = kernels(generator), kernels(discriminator)

@@ -19,6 +19,7 @@ training images than new real horses are). Also FCD to the 1,000 CIFAR-10 test h
 estimate than 50 images give), and D's accuracy over the last 100 steps (near 1: D has memorised the
 folder). Writes the final 25-image grids side by side to <out>/augmentation_grids_<steps>.png.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,69 +36,110 @@ from gan_helpers import assessment, augment, data, plotting, recipes, sampling  
 LOG_STEPS = 100
 CONFIGURATIONS = {  # name: (real-only augmentation layers, DiffAugment on both sides, flip real images)
     "none": (None, False, False),
-    "reals-only flip + rotation": (lambda: data.augmentation(flip=True, rotation_degrees=10), False, False),
+    "reals-only flip + rotation": (
+        lambda: data.augmentation(flip=True, rotation_degrees=10),
+        False,
+        False,
+    ),
     "DiffAugment": (None, True, False),
     "DiffAugment + flips": (None, True, True),
 }
 
 
-def train(source: data.ImageFolder, reals_only, diff_augment: bool, steps: int, batch: int, seed: int):
+def train(
+    source: data.ImageFolder, reals_only, diff_augment: bool, steps: int, batch: int, seed: int
+):
     """A halving-width GAN trained ``steps`` steps on ``source``; returns (gan, D accuracy over the last
     LOG_STEPS steps)."""
-    gan = recipes.dcgan("halving_width", image_shape=source.image_shape, seed=seed,
-                        augment=augment.diff_augment() if diff_augment else None)
+    gan = recipes.dcgan(
+        "halving_width",
+        image_shape=source.image_shape,
+        seed=seed,
+        augment=augment.diff_augment() if diff_augment else None,
+    )
     batches = source.batches(batch, seed)
     if reals_only is not None:
         layers = reals_only()
         batches = batches.map(lambda images: layers(images, training=True))
-    history = gan.fit(batches, epochs=steps // LOG_STEPS, steps_per_epoch=LOG_STEPS, shuffle=False, verbose=0)
+    history = gan.fit(
+        batches, epochs=steps // LOG_STEPS, steps_per_epoch=LOG_STEPS, shuffle=False, verbose=0
+    )
     return gan, history.history["d_acc"][-1]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=2000, help=f"a multiple of {LOG_STEPS}")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/horses500"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/folder_augmentation"))
-    parser.add_argument("--only", nargs="+", choices=CONFIGURATIONS, default=list(CONFIGURATIONS),
-                        metavar="NAME", help=f"configurations to run, of {list(CONFIGURATIONS)}")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=CONFIGURATIONS,
+        default=list(CONFIGURATIONS),
+        metavar="NAME",
+        help=f"configurations to run, of {list(CONFIGURATIONS)}",
+    )
     args = parser.parse_args()
     folder = data.example_folder(args.folder, "cifar10", ["horse"], 500)
-    judge = assessment.FolderJudge(data.ImageFolder(folder, image_size=args.size), reference_count=450)
-    test_features = assessment.image_features(judge.classifier, data.load_images("cifar10", "horse", "test"))
+    judge = assessment.FolderJudge(
+        data.ImageFolder(folder, image_size=args.size), reference_count=450
+    )
+    test_features = assessment.image_features(
+        judge.classifier, data.load_images("cifar10", "horse", "test")
+    )
     training_features = judge.training_features
-    print(f"{folder}: 450 training and 50 held-out horses at {args.size}x{args.size}; {args.steps} steps of "
-          f"batch {args.batch}, seed {args.seed}; load average before: {os.getloadavg()[0]:.2f}")
+    print(
+        f"{folder}: 450 training and 50 held-out horses at {args.size}x{args.size}; {args.steps} steps of "
+        f"batch {args.batch}, seed {args.seed}; load average before: {os.getloadavg()[0]:.2f}"
+    )
     rows, grids = {}, {}
     for name in args.only:
         reals_only, diff_augment, flip = CONFIGURATIONS[name]
         source = data.ImageFolder(folder, image_size=args.size, flip=flip)
         started = time.perf_counter()
         gan, d_accuracy = train(source, reals_only, diff_augment, args.steps, args.batch, args.seed)
-        generated = sampling.sample(gan.sampling_generator, len(source), seed=args.seed,
-                                    distribution=gan.settings.noise)
+        generated = sampling.sample(
+            gan.sampling_generator, len(source), seed=args.seed, distribution=gan.settings.noise
+        )
         metrics = judge(generated)
         generated_features = assessment.image_features(judge.classifier, generated)
         test_fcd = assessment.frechet_distance(generated_features, test_features)
-        rows[name] = {**metrics, "test_fcd": test_fcd, "d_acc": d_accuracy,
-                      "minutes": (time.perf_counter() - started) / 60}
+        rows[name] = {
+            **metrics,
+            "test_fcd": test_fcd,
+            "d_acc": d_accuracy,
+            "minutes": (time.perf_counter() - started) / 60,
+        }
         grids[name] = generated[:25]
         print(f"  {name}: {rows[name]['minutes']:.1f} min", flush=True)
-    rows["real horses (reference)"] = {**judge.reference, "test_fcd": assessment.frechet_distance(
-        training_features, test_features)}
-    print(f"{'':<28}{'FCD held-out':>13}{'FCD test':>10}{'NN distance':>12}{'NN ratio':>9}{'D acc':>7}"
-          f"{'min':>6}")
+    rows["real horses (reference)"] = {
+        **judge.reference,
+        "test_fcd": assessment.frechet_distance(training_features, test_features),
+    }
+    print(
+        f"{'':<28}{'FCD held-out':>13}{'FCD test':>10}{'NN distance':>12}{'NN ratio':>9}{'D acc':>7}"
+        f"{'min':>6}"
+    )
     for name, row in rows.items():
         extra = f"{row['d_acc']:>7.2f}{row['minutes']:>6.1f}" if "d_acc" in row else ""
-        print(f"{name:<28}{row['frechet_distance']:>13.1f}{row['test_fcd']:>10.1f}"
-              f"{row['nearest_distance']:>12.2f}{row['nearest_ratio']:>9.2f}{extra}")
+        print(
+            f"{name:<28}{row['frechet_distance']:>13.1f}{row['test_fcd']:>10.1f}"
+            f"{row['nearest_distance']:>12.2f}{row['nearest_ratio']:>9.2f}{extra}"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     figure = plotting.compare_grids(grids, title=f"Horses after {args.steps} steps (same seed)")
-    plotting.show_and_close(figure, show=False, save_to=args.out / f"augmentation_grids_{args.steps}.png")
-    print(f"grids: {args.out / f'augmentation_grids_{args.steps}.png'}; load average after: {os.getloadavg()[0]:.2f}")
+    plotting.show_and_close(
+        figure, show=False, save_to=args.out / f"augmentation_grids_{args.steps}.png"
+    )
+    print(
+        f"grids: {args.out / f'augmentation_grids_{args.steps}.png'}; load average after: {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ It prints each child's peak resident memory (ru_maxrss from os.wait4, i.e. the k
 of the child's resident set), the seconds it took to load and to train, and the float32 size of the
 folder for scale.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,14 +53,26 @@ def make_folder(folder: Path, count: int, size: int) -> None:
 
 def train_in_child(loader: str, folder: Path, size: int, steps: int, batch: int) -> dict:
     """Run ``--child`` in a fresh process; its peak resident memory and its own report."""
-    command = [sys.executable, __file__, "--child", loader, "--folder", str(folder), "--size", str(size),
-               "--steps", str(steps), "--batch", str(batch)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        loader,
+        "--folder",
+        str(folder),
+        "--size",
+        str(size),
+        "--steps",
+        str(steps),
+        "--batch",
+        str(batch),
+    ]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     report = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     if status:
         return {"failed": f"exit status {status}"}
-    return {**json.loads(report.strip().splitlines()[-1]), "peak_gib": usage.ru_maxrss / 2 ** 20}
+    return {**json.loads(report.strip().splitlines()[-1]), "peak_gib": usage.ru_maxrss / 2**20}
 
 
 def child(loader: str, folder: Path, size: int, steps: int, batch: int) -> None:
@@ -74,15 +87,25 @@ def child(loader: str, folder: Path, size: int, steps: int, batch: int) -> None:
         source = data.ImageFolder(folder, image_size=size, holdout=0)
         count, batches = len(source), source.batches(batch, seed=0)
     loaded = time.perf_counter()
-    loaded_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    loaded_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     gan = recipes.dcgan("halving_width", image_shape=(size, size, 3))
     gan.fit(batches, steps_per_epoch=steps, shuffle=False, verbose=0)
-    print(json.dumps({"images": count, "load_seconds": loaded - started, "peak_after_load_gib": loaded_rss,
-                      "train_seconds": time.perf_counter() - loaded}))
+    print(
+        json.dumps(
+            {
+                "images": count,
+                "load_seconds": loaded - started,
+                "peak_after_load_gib": loaded_rss,
+                "train_seconds": time.perf_counter() - loaded,
+            }
+        )
+    )
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--folder", type=Path, default=Path("/tmp/cifar10_128"))
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--size", type=int, default=128)
@@ -94,20 +117,29 @@ def main():
         return child(args.child, args.folder, args.size, args.steps, args.batch)
     started = time.perf_counter()
     make_folder(args.folder, args.count, args.size)
-    print(f"{args.folder}: {args.count:,} JPEGs of {args.size}x{args.size}x3 ready in "
-          f"{time.perf_counter() - started:.0f} s; as float32 they take "
-          f"{args.count * args.size ** 2 * 3 * 4 / 2 ** 30:.2f} GiB")
-    print(f"training {args.steps} steps of batch {args.batch}, halving-width networks (base 32); "
-          f"load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'loader':<12}{'images':>8}{'peak RSS GiB':>14}{'peak to loaded':>16}{'load s':>8}{'train s':>9}")
+    print(
+        f"{args.folder}: {args.count:,} JPEGs of {args.size}x{args.size}x3 ready in "
+        f"{time.perf_counter() - started:.0f} s; as float32 they take "
+        f"{args.count * args.size**2 * 3 * 4 / 2**30:.2f} GiB"
+    )
+    print(
+        f"training {args.steps} steps of batch {args.batch}, halving-width networks (base 32); "
+        f"load average before: {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"{'loader':<12}{'images':>8}{'peak RSS GiB':>14}{'peak to loaded':>16}{'load s':>8}{'train s':>9}"
+    )
     for loader in LOADERS:
         report = train_in_child(loader, args.folder, args.size, args.steps, args.batch)
         if "failed" in report:
             print(f"{loader:<12} failed: {report['failed']}")
             continue
-        print(f"{loader:<12}{report['images']:>8,}{report['peak_gib']:>14.2f}"
-              f"{report['peak_after_load_gib']:>16.2f}{report['load_seconds']:>8.0f}"
-              f"{report['train_seconds']:>9.0f}", flush=True)
+        print(
+            f"{loader:<12}{report['images']:>8,}{report['peak_gib']:>14.2f}"
+            f"{report['peak_after_load_gib']:>16.2f}{report['load_seconds']:>8.0f}"
+            f"{report['train_seconds']:>9.0f}",
+            flush=True,
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

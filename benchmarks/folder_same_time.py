@@ -14,6 +14,7 @@ and, as notebook 09 does (``assessment.FolderJudge``), FCD to the 500 held-out h
 neighbour ratio. Saves each final 25-image grid, from the same fixed noise, as <out>/<network>.png and
 both side by side as <out>/same_time_grids.png.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,13 +53,21 @@ def train_for(gan, source: data.ImageFolder, seconds: float, batch: int, seed: i
     """Train ``gan`` on from the batch where it stopped, for about ``seconds``; returns the seconds taken."""
     started = time.perf_counter()
     first_batch = int(gan.g_optimizer.iterations.numpy())
-    gan.fit(source.batches(batch, seed, first_batch), epochs=10 ** 6, steps_per_epoch=1, shuffle=False,
-            callbacks=[StopAfter(seconds)], verbose=0)
+    gan.fit(
+        source.batches(batch, seed, first_batch),
+        epochs=10**6,
+        steps_per_epoch=1,
+        shuffle=False,
+        callbacks=[StopAfter(seconds)],
+        verbose=0,
+    )
     return time.perf_counter() - started
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--slice", type=float, default=60, help="seconds per turn")
     parser.add_argument("--size", type=int, default=64)
@@ -70,39 +79,67 @@ def main():
     folder = data.example_folder(args.folder, "cifar10", ["horse"], 5000)
     source = data.ImageFolder(folder, image_size=args.size)
     judge = assessment.FolderJudge(source, reference_count=EVAL_IMAGES)
-    test_features = assessment.image_features(judge.classifier, data.load_images("cifar10", "horse", "test"))
-    print(f"{source}; {args.minutes:g} min each, batch {args.batch}, seed {args.seed}; "
-          f"load average before: {os.getloadavg()[0]:.2f}")
+    test_features = assessment.image_features(
+        judge.classifier, data.load_images("cifar10", "horse", "test")
+    )
+    print(
+        f"{source}; {args.minutes:g} min each, batch {args.batch}, seed {args.seed}; "
+        f"load average before: {os.getloadavg()[0]:.2f}"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
-    gans = {name: recipes.dcgan(architecture, image_shape=source.image_shape, seed=args.seed)
-            for name, architecture in ARCHITECTURES.items()}
+    gans = {
+        name: recipes.dcgan(architecture, image_shape=source.image_shape, seed=args.seed)
+        for name, architecture in ARCHITECTURES.items()
+    }
     seconds = dict.fromkeys(gans, 0.0)
     while min(seconds.values()) < args.minutes * 60:
         for name, gan in gans.items():
             left = args.minutes * 60 - seconds[name]
             if left > 0:
-                seconds[name] += train_for(gan, source, min(args.slice, left), args.batch, args.seed)
+                seconds[name] += train_for(
+                    gan, source, min(args.slice, left), args.batch, args.seed
+                )
     grids = {}
-    print(f"{'networks':<16}{'steps':>7}{'s/step':>8}{'FCD test':>10}{'FCD held-out':>14}{'NN ratio':>10}")
+    print(
+        f"{'networks':<16}{'steps':>7}{'s/step':>8}{'FCD test':>10}{'FCD held-out':>14}{'NN ratio':>10}"
+    )
     for name, gan in gans.items():
         steps = int(gan.g_optimizer.iterations.numpy())
-        generated = sampling.sample(gan.sampling_generator, EVAL_IMAGES, seed=args.seed,
-                                    distribution=gan.settings.noise)
+        generated = sampling.sample(
+            gan.sampling_generator, EVAL_IMAGES, seed=args.seed, distribution=gan.settings.noise
+        )
         metrics = judge(generated)
         generated_features = assessment.image_features(judge.classifier, generated)
         test_fcd = assessment.frechet_distance(generated_features, test_features)
-        print(f"{name:<16}{steps:>7,}{seconds[name] / steps:>8.2f}{test_fcd:>10.1f}"
-              f"{metrics['frechet_distance']:>14.1f}{metrics['nearest_ratio']:>10.2f}", flush=True)
+        print(
+            f"{name:<16}{steps:>7,}{seconds[name] / steps:>8.2f}{test_fcd:>10.1f}"
+            f"{metrics['frechet_distance']:>14.1f}{metrics['nearest_ratio']:>10.2f}",
+            flush=True,
+        )
         grids[f"{name}: {steps:,} steps"] = generated[:25]
-        plotting.show_and_close(plotting.image_grid(generated[:25], title=f"{name}, {steps:,} steps in "
-                                                    f"{seconds[name] / 60:.1f} min"),
-                                show=False, save_to=args.out / f"{ARCHITECTURES[name]}.png")
-    reference_fcd = assessment.frechet_distance(judge.training_features[:EVAL_IMAGES], test_features)
-    print(f"{'real horses':<16}{'':>15}{reference_fcd:>10.1f}{judge.reference['frechet_distance']:>14.1f}"
-          f"{1.0:>10.2f}")
-    plotting.show_and_close(plotting.compare_grids(grids, title=f"After {args.minutes:g} minutes of training "
-                                                   f"each ({args.size}x{args.size}, batch {args.batch})"),
-                            show=False, save_to=args.out / "same_time_grids.png")
+        plotting.show_and_close(
+            plotting.image_grid(
+                generated[:25], title=f"{name}, {steps:,} steps in {seconds[name] / 60:.1f} min"
+            ),
+            show=False,
+            save_to=args.out / f"{ARCHITECTURES[name]}.png",
+        )
+    reference_fcd = assessment.frechet_distance(
+        judge.training_features[:EVAL_IMAGES], test_features
+    )
+    print(
+        f"{'real horses':<16}{'':>15}{reference_fcd:>10.1f}{judge.reference['frechet_distance']:>14.1f}"
+        f"{1.0:>10.2f}"
+    )
+    plotting.show_and_close(
+        plotting.compare_grids(
+            grids,
+            title=f"After {args.minutes:g} minutes of training "
+            f"each ({args.size}x{args.size}, batch {args.batch})",
+        ),
+        show=False,
+        save_to=args.out / "same_time_grids.png",
+    )
     print(f"grids in {args.out}; load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -12,6 +12,7 @@ Training time excludes the judging. It stops after ``--minutes`` of training, or
 (to compare settings at the same number of steps on a machine shared with other work). ``--log`` appends
 one JSON line per measurement. Needs MNIST (GAN_DATA_DIR or the keras download).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ from gan_helpers import assessment, config, data, recipes, sampling, settings, t
 
 
 def parse_setting(text: str) -> tuple[str, object]:
-    """"ema=0.999" -> ("ema", 0.999); "ema=none" -> ("ema", None); "noise=uniform" -> ("noise", "uniform")."""
+    """ "ema=0.999" -> ("ema", 0.999); "ema=none" -> ("ema", None); "noise=uniform" -> ("noise", "uniform")."""
     name, _, value = text.partition("=")
     if value.lower() == "none":
         return name, None
@@ -40,52 +41,108 @@ def parse_setting(text: str) -> tuple[str, object]:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="training time budget")
-    parser.add_argument("--steps", type=int, default=None, help="a step budget instead of --minutes")
+    parser.add_argument(
+        "--steps", type=int, default=None, help="a step budget instead of --minutes"
+    )
     parser.add_argument("--every", type=int, default=1000, help="steps between measurements")
     parser.add_argument("--samples", type=int, default=10_000, help="images judged per measurement")
-    parser.add_argument("--batch-size", type=int, default=128, help="real images per D update (notebook 01: 128)")
-    parser.add_argument("--literal", action="store_true", help="start from settings.LITERAL, not BALANCED")
-    parser.add_argument("--set", action="append", default=[], type=parse_setting, metavar="NAME=VALUE",
-                        help="change one setting (a field of settings.Settings); repeatable")
+    parser.add_argument(
+        "--batch-size", type=int, default=128, help="real images per D update (notebook 01: 128)"
+    )
+    parser.add_argument(
+        "--literal", action="store_true", help="start from settings.LITERAL, not BALANCED"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        type=parse_setting,
+        metavar="NAME=VALUE",
+        help="change one setting (a field of settings.Settings); repeatable",
+    )
     parser.add_argument("--run-dir", default=None, help="default: a temporary folder")
     parser.add_argument("--mixed-precision", action="store_true", help="bf16 on CPU, fp16 on GPU")
-    parser.add_argument("--log", default=None, help="append one JSON line per measurement to this file")
+    parser.add_argument(
+        "--log", default=None, help="append one JSON line per measurement to this file"
+    )
     parser.add_argument("--name", default="", help="what to call this setting in the log")
     args = parser.parse_args()
 
     print(f"dtype policy: {config.use_mixed_precision(args.mixed_precision)}")
     chosen = (settings.LITERAL if args.literal else settings.BALANCED).replace(**dict(args.set))
     x_train = data.load_images("mnist")
-    judge = assessment.Judge(assessment.load_classifier(), data.load_images("mnist", split="test")[:args.samples],
-                             x_train[:args.samples])
+    judge = assessment.Judge(
+        assessment.load_classifier(),
+        data.load_images("mnist", split="test")[: args.samples],
+        x_train[: args.samples],
+    )
     run_dir = Path(args.run_dir or tempfile.mkdtemp(prefix="time_to_quality_"))
     print(f"settings: {chosen}, batch size {args.batch_size}")
     gan = recipes.dense_mnist_gan(settings=chosen, seed=0)
     reference = judge.reference
-    print(f"real MNIST reference: CS {reference['classifier_score']:.2f}  FCD {reference['frechet_distance']:.2f}")
-    judged = {"": gan.sampling_generator, "live ": gan.generator} if gan.ema_generator else {"": gan.generator}
-    print(f"{'step':>7}{'train min':>11}" + "".join(f"{name + 'CS':>9}{name + 'FCD':>10}" for name in judged)
-          + f"{'classes>=5%':>13}")
+    print(
+        f"real MNIST reference: CS {reference['classifier_score']:.2f}  FCD {reference['frechet_distance']:.2f}"
+    )
+    judged = (
+        {"": gan.sampling_generator, "live ": gan.generator}
+        if gan.ema_generator
+        else {"": gan.generator}
+    )
+    print(
+        f"{'step':>7}{'train min':>11}"
+        + "".join(f"{name + 'CS':>9}{name + 'FCD':>10}" for name in judged)
+        + f"{'classes>=5%':>13}"
+    )
     step, seconds = 0, 0.0
     while (step < args.steps) if args.steps else (seconds < args.minutes * 60):
         step += args.every
-        history = training.train(gan, x_train, steps=step, run_dir=run_dir, batch_size=args.batch_size,
-                                 sample_interval=args.every, print_interval=step, show_samples=False)
+        history = training.train(
+            gan,
+            x_train,
+            steps=step,
+            run_dir=run_dir,
+            batch_size=args.batch_size,
+            sample_interval=args.every,
+            print_interval=step,
+            show_samples=False,
+        )
         seconds = history[-1]["seconds"]
-        metrics = {name: judge(sampling.sample(generator, args.samples, seed=1, distribution=chosen.noise))
-                   for name, generator in judged.items()}
-        print(f"{step:>7}{seconds / 60:>11.2f}" + "".join(f"{m['classifier_score']:>9.2f}{m['frechet_distance']:>10.2f}"
-                                                         for m in metrics.values())
-              + f"{metrics['']['covered']:>13}", flush=True)
+        metrics = {
+            name: judge(sampling.sample(generator, args.samples, seed=1, distribution=chosen.noise))
+            for name, generator in judged.items()
+        }
+        print(
+            f"{step:>7}{seconds / 60:>11.2f}"
+            + "".join(
+                f"{m['classifier_score']:>9.2f}{m['frechet_distance']:>10.2f}"
+                for m in metrics.values()
+            )
+            + f"{metrics['']['covered']:>13}",
+            flush=True,
+        )
         if args.log:
             with open(args.log, "a") as log:
-                log.write(json.dumps({"name": args.name, "settings": str(chosen), "batch_size": args.batch_size, "step": step,
-                                      "minutes": seconds / 60,
-                                      **{f"{name or 'sampled '}{key}".replace(" ", "_"): float(m[key])
-                                         for name, m in metrics.items()
-                                         for key in ("classifier_score", "frechet_distance", "covered")}}) + "\n")
+                log.write(
+                    json.dumps(
+                        {
+                            "name": args.name,
+                            "settings": str(chosen),
+                            "batch_size": args.batch_size,
+                            "step": step,
+                            "minutes": seconds / 60,
+                            **{
+                                f"{name or 'sampled '}{key}".replace(" ", "_"): float(m[key])
+                                for name, m in metrics.items()
+                                for key in ("classifier_score", "frechet_distance", "covered")
+                            },
+                        }
+                    )
+                    + "\n"
+                )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ budget is what 10 minutes buy at the trainer's measured rate (26 steps/s at batc
 machine. Results append to ``--log`` (one JSON line per measurement), so an interrupted search resumes
 with ``--only`` and the table covers every run logged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,14 @@ STEPS_IN_TEN_MINUTES = {128: 15_000, 64: 26_000, 256: 8_000}
 SEARCH = {
     "balanced + EMA 0.999": (128, []),
     "both lr 5e-4": (128, ["d_learning_rate=5e-4", "g_learning_rate=5e-4"]),
-    "both lr 5e-4, decay to 0": (128, ["d_learning_rate=5e-4", "g_learning_rate=5e-4", "decay_steps=15000"]),
-    "both lr 1e-3, decay to 0": (128, ["d_learning_rate=1e-3", "g_learning_rate=1e-3", "decay_steps=15000"]),
+    "both lr 5e-4, decay to 0": (
+        128,
+        ["d_learning_rate=5e-4", "g_learning_rate=5e-4", "decay_steps=15000"],
+    ),
+    "both lr 1e-3, decay to 0": (
+        128,
+        ["d_learning_rate=1e-3", "g_learning_rate=1e-3", "decay_steps=15000"],
+    ),
     "TTUR D 4e-4 G 1e-4": (128, ["d_learning_rate=4e-4", "g_learning_rate=1e-4"]),
     "batch 64": (64, []),
     "no label smoothing": (128, ["real_label=1.0"]),
@@ -37,9 +44,19 @@ SEARCH = {
 
 def run(name: str, log: Path) -> None:
     batch_size, changes = SEARCH[name]
-    command = [sys.executable, str(Path(__file__).with_name("time_to_quality.py")), "--steps",
-               str(STEPS_IN_TEN_MINUTES[batch_size]), "--batch-size", str(batch_size), "--log", str(log),
-               "--name", name, *[argument for change in changes for argument in ("--set", change)]]
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("time_to_quality.py")),
+        "--steps",
+        str(STEPS_IN_TEN_MINUTES[batch_size]),
+        "--batch-size",
+        str(batch_size),
+        "--log",
+        str(log),
+        "--name",
+        name,
+        *[argument for change in changes for argument in ("--set", change)],
+    ]
     print(f"=== {name}: {' '.join(command[1:])}", flush=True)
     subprocess.run(command, check=True)
 
@@ -47,22 +64,30 @@ def run(name: str, log: Path) -> None:
 def table(log: Path) -> str:
     """Per setting: classifier score and FCD of the generator the notebooks use, at a few steps."""
     rows = [json.loads(line) for line in log.read_text().splitlines()]
-    lines = [f"{'setting':<24}{'batch':>6}{'step':>8}{'train min':>11}{'CS':>7}{'FCD':>8}{'classes':>9}"
-             f"{'live CS':>9}{'live FCD':>10}"]
+    lines = [
+        f"{'setting':<24}{'batch':>6}{'step':>8}{'train min':>11}{'CS':>7}{'FCD':>8}{'classes':>9}"
+        f"{'live CS':>9}{'live FCD':>10}"
+    ]
     for name in dict.fromkeys(row["name"] for row in rows):
         for row in (r for r in rows if r["name"] == name):
-            lines.append(f"{name:<24}{row['batch_size']:>6}{row['step']:>8}{row['minutes']:>11.2f}"
-                         f"{row['sampled_classifier_score']:>7.2f}{row['sampled_frechet_distance']:>8.1f}"
-                         f"{row['sampled_covered']:>9.0f}{row.get('live_classifier_score', float('nan')):>9.2f}"
-                         f"{row.get('live_frechet_distance', float('nan')):>10.1f}")
+            lines.append(
+                f"{name:<24}{row['batch_size']:>6}{row['step']:>8}{row['minutes']:>11.2f}"
+                f"{row['sampled_classifier_score']:>7.2f}{row['sampled_frechet_distance']:>8.1f}"
+                f"{row['sampled_covered']:>9.0f}{row.get('live_classifier_score', float('nan')):>9.2f}"
+                f"{row.get('live_frechet_distance', float('nan')):>10.1f}"
+            )
     return "\n".join(lines)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--log", default="time_to_quality_search.jsonl")
     parser.add_argument("--only", nargs="*", choices=sorted(SEARCH), help="run only these settings")
-    parser.add_argument("--table-only", action="store_true", help="print the table of what the log holds")
+    parser.add_argument(
+        "--table-only", action="store_true", help="print the table of what the log holds"
+    )
     args = parser.parse_args()
     log = Path(args.log)
     if not args.table_only:

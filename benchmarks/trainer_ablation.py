@@ -16,6 +16,7 @@ trainer as the notebooks use it, "fit, XLA"):
 - 1 thread / oneDNN off: the default trainer in a child process with ``intra_op`` threads = 1, or with
   ``TF_ENABLE_ONEDNN_OPTS=0`` (both must be set before TensorFlow starts).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,6 +71,7 @@ def unfused_rates(images, steps, repeats, warmup) -> list[float]:
     def step():
         d_step(next(batches))
         return g_step()[0]
+
     return timed(step, steps, repeats, warmup)
 
 
@@ -78,19 +80,32 @@ def numpy_feed_rates(images, steps, repeats, warmup) -> list[float]:
     gan = dense_gan()
     train_step = tf.function(gan.train_step, jit_compile=True)
     rng = np.random.default_rng(0)
-    return timed(lambda: train_step(images[rng.integers(0, len(images), BATCH)])["g_loss"], steps, repeats, warmup)
+    return timed(
+        lambda: train_step(images[rng.integers(0, len(images), BATCH)])["g_loss"],
+        steps,
+        repeats,
+        warmup,
+    )
 
 
 def autotuned_batches(images) -> tf.data.Dataset:
     """The trainer's real-image pipeline as it was before, with tf.data's autotuner choosing the prefetch."""
-    return (tf.data.Dataset.from_tensor_slices(images).repeat().shuffle(min(len(images), 20_000), seed=0)
-            .batch(BATCH, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    return (
+        tf.data.Dataset.from_tensor_slices(images)
+        .repeat()
+        .shuffle(min(len(images), 20_000), seed=0)
+        .batch(BATCH, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def in_process_variants(images, steps: int, repeats: int) -> dict[str, list[float]]:
     warmup = 50  # a multiple of every steps_per_execution below
+
     def fit(gan, timed_steps=steps, batches=None):
-        return trainer_steps_per_second(gan, images, timed_steps, repeats, warmup=warmup, batches=batches)
+        return trainer_steps_per_second(
+            gan, images, timed_steps, repeats, warmup=warmup, batches=batches
+        )
 
     return {
         "eager": fit(dense_gan(run_eagerly=True, jit_compile=False), max(steps // 10, 10)),
@@ -107,27 +122,48 @@ def in_process_variants(images, steps: int, repeats: int) -> dict[str, list[floa
 def child_rates(name: str, env: dict, args) -> list[float]:
     """The default trainer's steps/s in a fresh Python with ``env`` added (TensorFlow settings that must
     precede its start)."""
-    command = [sys.executable, __file__, "--steps", str(args.steps), "--repeats", str(args.repeats), "--child"]
-    output = subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True, text=True).stdout
+    command = [
+        sys.executable,
+        __file__,
+        "--steps",
+        str(args.steps),
+        "--repeats",
+        str(args.repeats),
+        "--child",
+    ]
+    output = subprocess.run(
+        command, env={**os.environ, **env}, check=True, capture_output=True, text=True
+    ).stdout
     print(f"  ({name}: done)", flush=True)
     return json.loads(output.strip().splitlines()[-1])
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=200,
-                        help="timed steps per repeat, a multiple of 50 (eager runs a tenth)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=200,
+        help="timed steps per repeat, a multiple of 50 (eager runs a tenth)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.steps <= 0 or args.steps % 50:
-        parser.error(f"--steps must be a positive multiple of 50 (the largest steps_per_execution), got {args.steps}")
+        parser.error(
+            f"--steps must be a positive multiple of 50 (the largest steps_per_execution), got {args.steps}"
+        )
     images = np.random.default_rng(0).uniform(-1, 1, (10_000, 28, 28, 1)).astype("float32")
     if args.child:
         threads = int(os.environ.get("ABLATION_INTRA_OP_THREADS", "0"))
         tf.config.threading.set_intra_op_parallelism_threads(threads)
-        print(json.dumps(trainer_steps_per_second(dense_gan(), images, args.steps, args.repeats,
-                                                  warmup=50)))
+        print(
+            json.dumps(
+                trainer_steps_per_second(dense_gan(), images, args.steps, args.repeats, warmup=50)
+            )
+        )
         return
     rates = in_process_variants(images, args.steps, args.repeats)
     rates["1 intra-op thread"] = child_rates("1 thread", {"ABLATION_INTRA_OP_THREADS": "1"}, args)
@@ -137,7 +173,9 @@ def main():
     print(f"{'variant':<28}{'steps/s (median)':>18}{'ratio':>8}   runs")
     for name, values in rates.items():
         median = statistics.median(values)
-        print(f"{name:<28}{median:>18.2f}{median / baseline:>8.2f}   {' '.join(f'{v:.2f}' for v in values)}")
+        print(
+            f"{name:<28}{median:>18.2f}{median / baseline:>8.2f}   {' '.join(f'{v:.2f}' for v in values)}"
+        )
 
 
 if __name__ == "__main__":

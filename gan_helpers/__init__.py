@@ -5,6 +5,7 @@ messages before absl::InitializeLog() is called are written to STDERR", "Could n
 your machine...") straight to the process's stderr, ahead of ``TF_CPP_MIN_LOG_LEVEL``; in Jupyter those
 lines land in the first cell as red output. Set ``TF_CPP_MIN_LOG_LEVEL=0`` before the import to see them.
 """
+
 import os
 import re
 import sys
@@ -17,7 +18,9 @@ __version__ = "0.1.0"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # What TensorFlow's libraries print while loading, before the threshold applies: absl's preface and INFO lines.
-_LOAD_TIME_LOG = re.compile(rb"^(WARNING: All log messages before absl::InitializeLog\(\)|I\d{4} \d\d:\d\d:\d\d)")
+_LOAD_TIME_LOG = re.compile(
+    rb"^(WARNING: All log messages before absl::InitializeLog\(\)|I\d{4} \d\d:\d\d:\d\d)"
+)
 
 
 def _import_tensorflow_quietly() -> None:
@@ -36,7 +39,11 @@ def _import_tensorflow_quietly() -> None:
             os.dup2(saved_stderr, 2)
             os.close(saved_stderr)
             captured.seek(0)
-            kept = [line for line in captured.read().splitlines(keepends=True) if not _LOAD_TIME_LOG.match(line)]
+            kept = [
+                line
+                for line in captured.read().splitlines(keepends=True)
+                if not _LOAD_TIME_LOG.match(line)
+            ]
             if kept:
                 os.write(2, b"".join(kept))
 

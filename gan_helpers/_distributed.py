@@ -7,6 +7,7 @@ replica trains on its 1/R of every batch, so:
 - each replica's loss is divided by R, because the replicas' gradients are summed;
 - the metrics are averaged over the replicas before they are reported.
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -22,7 +23,7 @@ def replica_slice(global_draw, count: int, seed):
     ``count * replicas`` values from a (2,) int32 ``seed``."""
     replicas = replica_count()
     replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-    return global_draw(count * replicas, seed)[replica * count:(replica + 1) * count]
+    return global_draw(count * replicas, seed)[replica * count : (replica + 1) * count]
 
 
 def scaled_loss(loss, optimizer):

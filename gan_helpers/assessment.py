@@ -21,6 +21,7 @@ resized to its 32x32 input (grayscale repeated over its three channels):
   held-out real images: a generator that copies its training images lands much closer than new real
   images do (ratio well below 1).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,17 +52,25 @@ def load_classifier(path: str | Path | None = None):
 
     path = Path(path) if path is not None else classifier_path("mnist")
     if not path.is_file():
-        raise FileNotFoundError(f"No classifier at {path}; expected a Keras .h5 or .keras file "
-                                f"(train one with: python scripts/train_classifier.py mnist).")
+        raise FileNotFoundError(
+            f"No classifier at {path}; expected a Keras .h5 or .keras file "
+            f"(train one with: python scripts/train_classifier.py mnist)."
+        )
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as error:
-        raise ValueError(f"{path} is not a readable Keras model file ({error.__class__.__name__}: {error}).") from error
+        raise ValueError(
+            f"{path} is not a readable Keras model file ({error.__class__.__name__}: {error})."
+        ) from error
 
 
-def classify(classifier, images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def classify(
+    classifier, images: np.ndarray, batch_size: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
     """Predicted labels (N,) int and probabilities (N, classes) for images in [-1, 1]."""
-    probabilities = _in_batches(classifier, data.check_images(images, classifier.input_shape[1:]), batch_size)
+    probabilities = _in_batches(
+        classifier, data.check_images(images, classifier.input_shape[1:]), batch_size
+    )
     return probabilities.argmax(axis=1), probabilities
 
 
@@ -79,33 +88,49 @@ def _feature_extractor(classifier):
 
 def _in_batches(model, images: np.ndarray, batch_size: int) -> np.ndarray:
     """``model(x, training=False)`` batch by batch: no per-call tracing, unlike ``predict`` on new sizes."""
-    return np.concatenate([np.asarray(model(images[i:i + batch_size], training=False))
-                           for i in range(0, len(images), batch_size)])
+    return np.concatenate(
+        [
+            np.asarray(model(images[i : i + batch_size], training=False))
+            for i in range(0, len(images), batch_size)
+        ]
+    )
 
 
 def accuracy(predicted: Sequence[int], labels: Sequence[int]) -> float:
     """Share of predictions equal to the labels, in [0, 1]."""
     predicted, labels = np.asarray(predicted), np.asarray(labels)
     if predicted.shape != labels.shape or predicted.ndim != 1:
-        raise ValueError(f"Expected two equal-length 1-D label arrays, got {predicted.shape} and {labels.shape}.")
+        raise ValueError(
+            f"Expected two equal-length 1-D label arrays, got {predicted.shape} and {labels.shape}."
+        )
     return float(np.mean(predicted == labels))
 
 
-def per_class_accuracy(predicted: Sequence[int], labels: Sequence[int], num_classes: int = 10) -> np.ndarray:
+def per_class_accuracy(
+    predicted: Sequence[int], labels: Sequence[int], num_classes: int = 10
+) -> np.ndarray:
     """For each class c (0..num_classes-1), the share of images labelled c that were predicted c
     (NaN for a class with no images); e.g. a conditional generator's accuracy per requested class."""
     predicted, labels = np.asarray(predicted), np.asarray(labels)
     if predicted.shape != labels.shape:
-        raise ValueError(f"Expected as many predictions as labels, got {predicted.shape} and {labels.shape}.")
-    return np.array([np.mean(predicted[labels == c] == c) if np.any(labels == c) else np.nan
-                     for c in range(num_classes)])
+        raise ValueError(
+            f"Expected as many predictions as labels, got {predicted.shape} and {labels.shape}."
+        )
+    return np.array(
+        [
+            np.mean(predicted[labels == c] == c) if np.any(labels == c) else np.nan
+            for c in range(num_classes)
+        ]
+    )
 
 
 def classifier_score(probabilities: np.ndarray, eps: float = 1e-12) -> float:
     """exp(E_x KL(p(y|x) || p(y))) for probabilities (N, K): 1 (one class or no confidence) to K."""
     p = np.asarray(probabilities, dtype="float64")
     if p.ndim != 2 or np.any(p < 0) or not np.allclose(p.sum(axis=1), 1, atol=1e-3):
-        raise ValueError(f"Expected class probabilities (N, K) with rows summing to 1, got shape {p.shape}.")
+        raise ValueError(
+            f"Expected class probabilities (N, K) with rows summing to 1, got shape {p.shape}."
+        )
     marginal = p.mean(axis=0, keepdims=True)
     kl = np.sum(p * (np.log(p + eps) - np.log(marginal + eps)), axis=1)
     return float(np.exp(kl.mean()))
@@ -119,12 +144,16 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """
     a, b = np.asarray(features_a, dtype="float64"), np.asarray(features_b, dtype="float64")
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(f"Expected two feature arrays (N, F) with the same F and N >= 2, got {a.shape}, {b.shape}.")
+        raise ValueError(
+            f"Expected two feature arrays (N, F) with the same F and N >= 2, got {a.shape}, {b.shape}."
+        )
     mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     root_a = _psd_sqrt(cov_a)
     cross_trace = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum()
-    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * cross_trace)
+    return float(
+        np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * cross_trace
+    )
 
 
 def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
@@ -132,14 +161,25 @@ def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
-def class_coverage(predicted: Sequence[int], num_classes: int = 10, threshold: float = 0.05) -> dict:
+def class_coverage(
+    predicted: Sequence[int], num_classes: int = 10, threshold: float = 0.05
+) -> dict:
     """Histogram of predicted classes: {"shares": (K,) in [0, 1], "covered": classes with >= threshold,
     "smallest_share": the rarest class's share}. Few covered classes means mode collapse."""
     predicted = np.asarray(predicted)
-    if predicted.ndim != 1 or not len(predicted) or predicted.min() < 0 or predicted.max() >= num_classes:
+    if (
+        predicted.ndim != 1
+        or not len(predicted)
+        or predicted.min() < 0
+        or predicted.max() >= num_classes
+    ):
         raise ValueError(f"Expected a non-empty 1-D array of class indices 0-{num_classes - 1}.")
     shares = np.bincount(predicted, minlength=num_classes) / len(predicted)
-    return {"shares": shares, "covered": int(np.sum(shares >= threshold)), "smallest_share": float(shares.min())}
+    return {
+        "shares": shares,
+        "covered": int(np.sum(shares >= threshold)),
+        "smallest_share": float(shares.min()),
+    }
 
 
 def mean_confidence(probabilities: np.ndarray) -> float:
@@ -147,7 +187,9 @@ def mean_confidence(probabilities: np.ndarray) -> float:
     return float(np.asarray(probabilities).max(axis=1).mean())
 
 
-def most_confident(probabilities: np.ndarray, count: int, intended_class: int | None = None) -> np.ndarray:
+def most_confident(
+    probabilities: np.ndarray, count: int, intended_class: int | None = None
+) -> np.ndarray:
     """Indices (count,) of the images the classifier is surest of, surest first: by their top probability,
     or by their probability of ``intended_class``. Labs show such hand-picked grids; show them labelled as
     chosen, beside a random grid."""
@@ -161,14 +203,20 @@ def check_hand_labels(labels: Sequence[int], count: int, num_classes: int = 10) 
     values = list(labels)
     if len(values) != count:
         raise ValueError(f"Expected {count} hand labels, one per image, got {len(values)}.")
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < num_classes
-               for v in values):
+    if not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < num_classes
+        for v in values
+    ):
         raise ValueError(f"Hand labels must be digits 0-{num_classes - 1}, got {values}.")
     return np.asarray(values, dtype="int64")
 
 
-def evaluate(classifier, images: np.ndarray, reference_features: np.ndarray,
-             intended_class: int | None = None) -> dict:
+def evaluate(
+    classifier,
+    images: np.ndarray,
+    reference_features: np.ndarray,
+    intended_class: int | None = None,
+) -> dict:
     """All metrics for one image set (N, H, W, C) in [-1, 1] against real test features (M, F).
 
     Returns a dict with classifier_score, frechet_distance, covered, smallest_share, confidence, shares,
@@ -176,11 +224,16 @@ def evaluate(classifier, images: np.ndarray, reference_features: np.ndarray,
     """
     predicted, probabilities = classify(classifier, images)
     coverage = class_coverage(predicted, probabilities.shape[1])
-    result = {"classifier_score": classifier_score(probabilities),
-              "frechet_distance": frechet_distance(features(classifier, images), reference_features),
-              "covered": coverage["covered"], "smallest_share": coverage["smallest_share"],
-              "confidence": mean_confidence(probabilities), "shares": coverage["shares"],
-              "predicted": predicted, "probabilities": probabilities}
+    result = {
+        "classifier_score": classifier_score(probabilities),
+        "frechet_distance": frechet_distance(features(classifier, images), reference_features),
+        "covered": coverage["covered"],
+        "smallest_share": coverage["smallest_share"],
+        "confidence": mean_confidence(probabilities),
+        "shares": coverage["shares"],
+        "predicted": predicted,
+        "probabilities": probabilities,
+    }
     if intended_class is not None:
         result["class_accuracy"] = float(np.mean(predicted == intended_class))
     return result
@@ -192,12 +245,21 @@ def _cell(value) -> str:
     return f"{value:>13d}" if isinstance(value, (int, np.integer)) else f"{value:>13.3f}"
 
 
-TABLE_COLUMNS = {"class_accuracy": "class acc", "classifier_score": "CS", "frechet_distance": "FCD",
-                 "covered": "classes>=5%", "smallest_share": "min share", "confidence": "confidence",
-                 "nearest_distance": "NN distance", "nearest_ratio": "NN ratio"}
+TABLE_COLUMNS = {
+    "class_accuracy": "class acc",
+    "classifier_score": "CS",
+    "frechet_distance": "FCD",
+    "covered": "classes>=5%",
+    "smallest_share": "min share",
+    "confidence": "confidence",
+    "nearest_distance": "NN distance",
+    "nearest_ratio": "NN ratio",
+}
 
 
-def format_table(rows: Mapping[str, Mapping[str, float]], columns: Sequence[str] | None = None) -> str:
+def format_table(
+    rows: Mapping[str, Mapping[str, float]], columns: Sequence[str] | None = None
+) -> str:
     """A plain-text table of metrics, one row per named image set (e.g. generated vs real reference);
     ``columns`` (keys of TABLE_COLUMNS) default to every metric some row has."""
     columns = [c for c in (columns or TABLE_COLUMNS) if any(c in r for r in rows.values())]
@@ -214,8 +276,13 @@ def save_table(rows: Mapping[str, Mapping[str, float]], path: str | Path) -> Non
     later readers (``scripts/make_gallery.py``)."""
     from .run_folder import write_atomically
 
-    numbers = {name: {key: float(row[key]) for key in TABLE_COLUMNS if key in row} for name, row in rows.items()}
-    write_atomically(Path(path), lambda temporary: temporary.write_text(json.dumps(numbers, indent=1)))
+    numbers = {
+        name: {key: float(row[key]) for key in TABLE_COLUMNS if key in row}
+        for name, row in rows.items()
+    }
+    write_atomically(
+        Path(path), lambda temporary: temporary.write_text(json.dumps(numbers, indent=1))
+    )
 
 
 def load_table(path: str | Path) -> dict[str, dict[str, float]]:
@@ -230,8 +297,13 @@ class Judge:
     real reference images (e.g. a training sample), the ceiling a perfect generator would reach.
     """
 
-    def __init__(self, classifier, real_test: np.ndarray, real_reference: np.ndarray,
-                 intended_class: int | None = None):
+    def __init__(
+        self,
+        classifier,
+        real_test: np.ndarray,
+        real_reference: np.ndarray,
+        intended_class: int | None = None,
+    ):
         self.classifier, self.intended_class = classifier, intended_class
         self.test_features = features(classifier, real_test)
         self.reference = self(real_reference)
@@ -240,12 +312,20 @@ class Judge:
         return evaluate(self.classifier, images, self.test_features, self.intended_class)
 
 
-def compare_with_real(classifier, generated: Mapping[str, np.ndarray], real_test: np.ndarray,
-                      real_reference: np.ndarray, intended_class: int | None = None) -> dict[str, dict]:
+def compare_with_real(
+    classifier,
+    generated: Mapping[str, np.ndarray],
+    real_test: np.ndarray,
+    real_reference: np.ndarray,
+    intended_class: int | None = None,
+) -> dict[str, dict]:
     """Evaluate named generated sets and the real reference images, each against ``real_test``.
     All images (N, H, W, C) in [-1, 1]. Returns {name: metrics}, the reference last as "real (reference)"."""
     judge = Judge(classifier, real_test, real_reference, intended_class)
-    return {**{name: judge(images) for name, images in generated.items()}, "real (reference)": judge.reference}
+    return {
+        **{name: judge(images) for name, images in generated.items()},
+        "real (reference)": judge.reference,
+    }
 
 
 def describe_coverage(metrics: Mapping[str, float], threshold: float = 0.05) -> str:
@@ -253,10 +333,17 @@ def describe_coverage(metrics: Mapping[str, float], threshold: float = 0.05) -> 
     classes = len(metrics["shares"])
     top = np.argsort(metrics["shares"])[::-1][:3]
     shares = ", ".join(f"{c}: {metrics['shares'][c]:.0%}" for c in top)
-    verdict = "varied" if metrics["covered"] == classes else "MODE COLLAPSE" if metrics["covered"] <= classes // 2 \
+    verdict = (
+        "varied"
+        if metrics["covered"] == classes
+        else "MODE COLLAPSE"
+        if metrics["covered"] <= classes // 2
         else "partly collapsed"
-    return (f"{verdict}: {metrics['covered']} of {classes} classes have >= {threshold:.0%} of the samples "
-            f"(largest: {shares}; smallest share {metrics['smallest_share']:.1%})")
+    )
+    return (
+        f"{verdict}: {metrics['covered']} of {classes} classes have >= {threshold:.0%} of the samples "
+        f"(largest: {shares}; smallest share {metrics['smallest_share']:.1%})"
+    )
 
 
 def classifier_input(images: np.ndarray, input_shape: Sequence[int]) -> np.ndarray:
@@ -267,10 +354,14 @@ def classifier_input(images: np.ndarray, input_shape: Sequence[int]) -> np.ndarr
     images = np.asarray(images, dtype="float32")
     height, width, channels = (int(d) for d in input_shape)
     if images.ndim != 4 or images.shape[-1] not in (1, channels):
-        raise ValueError(f"Expected images (N, H, W, 1 or {channels}) for a classifier of input "
-                         f"{tuple(input_shape)}, got shape {images.shape}.")
+        raise ValueError(
+            f"Expected images (N, H, W, 1 or {channels}) for a classifier of input "
+            f"{tuple(input_shape)}, got shape {images.shape}."
+        )
     if images.shape[1:3] != (height, width):
-        images = np.clip(tf.image.resize(images, (height, width), antialias=True).numpy(), -1.0, 1.0)
+        images = np.clip(
+            tf.image.resize(images, (height, width), antialias=True).numpy(), -1.0, 1.0
+        )
     return np.repeat(images, channels // images.shape[-1], axis=-1)
 
 
@@ -280,24 +371,35 @@ def image_features(classifier, batches) -> np.ndarray:
     if isinstance(batches, np.ndarray):
         batches = [batches]
     extractor, shape = _feature_extractor(classifier), classifier.input_shape[1:]
-    return np.concatenate([_in_batches(extractor, classifier_input(np.asarray(batch), shape), 1000)
-                           for batch in batches])
+    return np.concatenate(
+        [
+            _in_batches(extractor, classifier_input(np.asarray(batch), shape), 1000)
+            for batch in batches
+        ]
+    )
 
 
-def nearest_neighbours(queries: np.ndarray, references: np.ndarray,
-                       chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def nearest_neighbours(
+    queries: np.ndarray, references: np.ndarray, chunk: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
     """For each query (N, F), the index (N,) int of its nearest reference (M, F) and the Euclidean
     distance (N,) float to it."""
     queries, references = np.asarray(queries, "float64"), np.asarray(references, "float64")
-    if queries.ndim != 2 or references.ndim != 2 or queries.shape[1] != references.shape[1] \
-            or not len(references):
-        raise ValueError(f"Expected features (N, F) and (M, F) with the same F and M >= 1, got "
-                         f"{queries.shape} and {references.shape}.")
-    squared_norms = np.sum(references ** 2, axis=1)
+    if (
+        queries.ndim != 2
+        or references.ndim != 2
+        or queries.shape[1] != references.shape[1]
+        or not len(references)
+    ):
+        raise ValueError(
+            f"Expected features (N, F) and (M, F) with the same F and M >= 1, got "
+            f"{queries.shape} and {references.shape}."
+        )
+    squared_norms = np.sum(references**2, axis=1)
     indices, distances = [], []
     for start in range(0, len(queries), chunk):
-        part = queries[start:start + chunk]
-        squared = np.sum(part ** 2, axis=1, keepdims=True) - 2 * part @ references.T + squared_norms
+        part = queries[start : start + chunk]
+        squared = np.sum(part**2, axis=1, keepdims=True) - 2 * part @ references.T + squared_norms
         nearest = squared.argmin(axis=1)
         indices.append(nearest)
         distances.append(np.sqrt(np.clip(squared[np.arange(len(part)), nearest], 0, None)))
@@ -330,16 +432,25 @@ class FolderJudge:
         self.classifier = classifier or load_classifier(classifier_path("cifar10"))
         self.training_features = image_features(self.classifier, source.image_batches("training"))
         self.holdout_features = image_features(self.classifier, source.image_batches("holdout"))
-        self.holdout_distance = float(nearest_neighbours(self.holdout_features, self.training_features)[1].mean())
+        self.holdout_distance = float(
+            nearest_neighbours(self.holdout_features, self.training_features)[1].mean()
+        )
         picked = np.random.default_rng(0).permutation(len(self.training_features))[:reference_count]
-        self.reference = {"frechet_distance": frechet_distance(self.training_features[picked],
-                                                               self.holdout_features),
-                          "nearest_distance": self.holdout_distance, "nearest_ratio": 1.0}
+        self.reference = {
+            "frechet_distance": frechet_distance(
+                self.training_features[picked], self.holdout_features
+            ),
+            "nearest_distance": self.holdout_distance,
+            "nearest_ratio": 1.0,
+        }
 
     def __call__(self, images: np.ndarray) -> dict:
         generated = image_features(self.classifier, images)
         nearest, distances = nearest_neighbours(generated, self.training_features)
-        return {"frechet_distance": frechet_distance(generated, self.holdout_features),
-                "nearest_distance": float(distances.mean()),
-                "nearest_ratio": float(distances.mean() / self.holdout_distance),
-                "nearest": nearest, "distances": distances}
+        return {
+            "frechet_distance": frechet_distance(generated, self.holdout_features),
+            "nearest_distance": float(distances.mean()),
+            "nearest_ratio": float(distances.mean() / self.holdout_distance),
+            "nearest": nearest,
+            "distances": distances,
+        }

@@ -12,6 +12,7 @@ augmentation, so runs repeat and resume exactly.
 Images are (N, H, W, C) float32 in [-1, 1] (C = 1 or 3). Outputs have the same shape; colour changes may
 leave [-1, 1] (D sees them as they are, as in DiffAugment).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -19,7 +20,7 @@ from typing import Callable, Sequence
 import tensorflow as tf
 
 TRANSLATION_SHARE = 0.125  # shift by up to 1/8 of the height and width (DiffAugment's default)
-CUTOUT_SHARE = 0.5         # erase a square of half the height and width (DiffAugment's default)
+CUTOUT_SHARE = 0.5  # erase a square of half the height and width (DiffAugment's default)
 
 
 # The same random numbers with and without XLA: stateless integer draws agree between XLA and TensorFlow's
@@ -36,13 +37,14 @@ def _part(seed, part: int):
 
 def _integers(seed, part: int, shape, low: int, high: int):
     """Uniform int32 in [low, high) from ``part`` of ``seed``."""
-    return tf.random.stateless_uniform(shape, seed=_part(seed, part), minval=low, maxval=high, dtype=tf.int32,
-                                       alg=ALGORITHM)
+    return tf.random.stateless_uniform(
+        shape, seed=_part(seed, part), minval=low, maxval=high, dtype=tf.int32, alg=ALGORITHM
+    )
 
 
 def _uniform(seed, part: int, shape):
     """Uniform float32 in [0, 1) from ``part`` of ``seed``."""
-    return tf.cast(_integers(seed, part, shape, 0, 2 ** _FLOAT_BITS), tf.float32) * 2.0 ** -_FLOAT_BITS
+    return tf.cast(_integers(seed, part, shape, 0, 2**_FLOAT_BITS), tf.float32) * 2.0**-_FLOAT_BITS
 
 
 def translate(images, seed, share: float = TRANSLATION_SHARE):
@@ -54,7 +56,8 @@ def translate(images, seed, share: float = TRANSLATION_SHARE):
     for axis, size in ((1, height), (2, width)):
         limit = int(size * share + 0.5)
         shift = _integers(seed, axis, [count, 1], -limit, limit + 1)
-        source = tf.range(size)[None, :] - shift  # (N, size): the source row (or column) of each output one
+        # (N, size): the source row (or column) of each output one
+        source = tf.range(size)[None, :] - shift
         inside = tf.cast((source >= 0) & (source < size), images.dtype)
         images = tf.gather(images, tf.clip_by_value(source, 0, size - 1), axis=axis, batch_dims=1)
         inside_masks.append(inside)
@@ -72,7 +75,8 @@ def cut_out(images, seed, share: float = CUTOUT_SHARE):
         side = int(size * share + 0.5)
         centre = _integers(seed, axis, [count, 1], 0, size + 1)
         position = tf.range(size)[None, :] - (centre - side // 2)
-        masks.append((position >= 0) & (position < side))  # (N, size): inside the square along this axis
+        # (N, size): inside the square along this axis
+        masks.append((position >= 0) & (position < side))
     rows, columns = masks
     erased = rows[:, :, None, None] & columns[:, None, :, None]
     return images * (1.0 - tf.cast(erased, images.dtype))
@@ -90,7 +94,11 @@ def adjust_colour(images, seed):
     return (images - mean) * (contrast + 0.5) + mean
 
 
-TRANSFORMS: dict[str, Callable] = {"colour": adjust_colour, "translation": translate, "cutout": cut_out}
+TRANSFORMS: dict[str, Callable] = {
+    "colour": adjust_colour,
+    "translation": translate,
+    "cutout": cut_out,
+}
 
 
 def diff_augment(policy: Sequence[str] = ("colour", "translation", "cutout")) -> Callable:
@@ -104,8 +112,10 @@ def diff_augment(policy: Sequence[str] = ("colour", "translation", "cutout")) ->
     policy = [policy] if isinstance(policy, str) else list(policy)
     unknown = [name for name in policy if name not in TRANSFORMS]
     if not policy or unknown or len(set(policy)) != len(policy):
-        raise ValueError(f"Expected a policy of distinct names from {sorted(TRANSFORMS)}, got {policy}; "
-                         f"e.g. diff_augment(('translation', 'cutout')), or GAN(augment=None) for none.")
+        raise ValueError(
+            f"Expected a policy of distinct names from {sorted(TRANSFORMS)}, got {policy}; "
+            f"e.g. diff_augment(('translation', 'cutout')), or GAN(augment=None) for none."
+        )
     transforms = [TRANSFORMS[name] for name in policy]
 
     def augment(images, seed):

@@ -1,4 +1,5 @@
 """Keras callbacks that keep a run's books while ``GAN.fit`` trains: history, sample grids, checkpoints, progress."""
+
 from __future__ import annotations
 
 import math
@@ -29,9 +30,18 @@ class RunCallback(keras.callbacks.Callback):
         fixed_inputs: (noise (N, latent_dim), labels (N,) or None) behind the sample grids.
     """
 
-    def __init__(self, run: RunFolder, total_steps: int, log_interval: int, sample_interval: int,
-                 print_interval: int, fixed_inputs: tuple[np.ndarray, np.ndarray | None], history: list[dict],
-                 show_samples: bool, save_checkpoint):
+    def __init__(
+        self,
+        run: RunFolder,
+        total_steps: int,
+        log_interval: int,
+        sample_interval: int,
+        print_interval: int,
+        fixed_inputs: tuple[np.ndarray, np.ndarray | None],
+        history: list[dict],
+        show_samples: bool,
+        save_checkpoint,
+    ):
         super().__init__()
         self.run, self.total_steps, self.log_interval = run, total_steps, log_interval
         self.sample_interval, self.print_interval = sample_interval, print_interval
@@ -64,28 +74,45 @@ class RunCallback(keras.callbacks.Callback):
             return
         step = (epoch + 1) * self.log_interval
         elapsed = time.perf_counter() - self.started
-        self.history.append({"step": step, "seconds": round(self.earlier_seconds + elapsed, 3),
-                             **{k: float(logs[k]) for k in METRIC_NAMES}})
+        self.history.append(
+            {
+                "step": step,
+                "seconds": round(self.earlier_seconds + elapsed, 3),
+                **{k: float(logs[k]) for k in METRIC_NAMES},
+            }
+        )
         if step % self.sample_interval == 0 or step == self.total_steps:
             if not (self.save_samples(step) and self.save_checkpoint(step, self.history)):
                 self.history.pop()
-                return self.stop(f"Training stopped at step {step}: a weight became NaN or infinite.")
+                return self.stop(
+                    f"Training stopped at step {step}: a weight became NaN or infinite."
+                )
         if step % self.print_interval == 0 or step == self.total_steps:
             rate = (step - self.start_step) / max(elapsed, 1e-9)
             eta = (self.total_steps - step) / max(rate, 1e-9)
-            tqdm.write(f"step {step:>7}/{self.total_steps}  " + "  ".join(f"{k} {logs[k]:.3f}" for k in METRIC_NAMES)
-                       + f"  {rate:.1f} steps/s  eta {eta / 60:.1f} min")  # a print that keeps the bar whole
+            # a print that keeps the bar whole
+            tqdm.write(
+                f"step {step:>7}/{self.total_steps}  "
+                + "  ".join(f"{k} {logs[k]:.3f}" for k in METRIC_NAMES)
+                + f"  {rate:.1f} steps/s  eta {eta / 60:.1f} min"
+            )
 
     def save_samples(self, step) -> bool:
         """Save and show the grid of ``step``; False (and nothing saved) if an image is not finite."""
         noise, labels = self.fixed_inputs
-        images = ops.convert_to_numpy(self.model.generate(noise, labels, generator=self.model.sampling_generator))
+        images = ops.convert_to_numpy(
+            self.model.generate(noise, labels, generator=self.model.sampling_generator)
+        )
         if not np.isfinite(images).all():
             return False
         write_atomically(self.run.grid_file(step), lambda temporary: np.save(temporary, images))
         rows = None if labels is None else self.model.num_classes
-        figure = plotting.image_grid(images, title=f"step {step}", columns=len(images) // rows if rows else None)
-        plotting.show_and_close(figure, show=self.show_samples, save_to=self.run.grid_file(step, ".png"))
+        figure = plotting.image_grid(
+            images, title=f"step {step}", columns=len(images) // rows if rows else None
+        )
+        plotting.show_and_close(
+            figure, show=self.show_samples, save_to=self.run.grid_file(step, ".png")
+        )
         return True
 
 
@@ -100,12 +127,21 @@ class ProgressBar(keras.callbacks.Callback):
         self.done, self.total_steps, self.log_interval = done, total_steps, log_interval
 
     def on_train_begin(self, logs=None):
-        self.bar = tqdm(total=self.total_steps, initial=self.done, unit="step", desc="training",
-                        disable=None, dynamic_ncols=True, smoothing=0.1)
+        self.bar = tqdm(
+            total=self.total_steps,
+            initial=self.done,
+            unit="step",
+            desc="training",
+            disable=None,
+            dynamic_ncols=True,
+            smoothing=0.1,
+        )
 
     def on_train_batch_end(self, batch, logs=None):
-        self.bar.set_postfix({name: f"{float(logs[name]):.3f}" for name in ("d_loss", "g_loss", "d_acc")},
-                             refresh=False)
+        self.bar.set_postfix(
+            {name: f"{float(logs[name]):.3f}" for name in ("d_loss", "g_loss", "d_acc")},
+            refresh=False,
+        )
         self.bar.update(1)
 
     def on_train_end(self, logs=None):

@@ -4,6 +4,7 @@
 and setup cell, and the README's links, are made from them; after a fork,
 ``python scripts/set_repository.py OWNER/NAME [--branch B]`` rewrites them all.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,7 @@ BRANCH = "main"
 DRIVE_MOUNT = Path(os.environ.get("GAN_DRIVE_MOUNT", "/content/drive"))
 DRIVE_RUNS = Path("MyDrive") / "gan-coursework-runs"
 
-SETUP_CELL = '''\
+SETUP_CELL = """\
 # Setup. In Colab: fetch the bundle, install gan_helpers, keep runs on Google Drive. Locally: nothing.
 # After a fork, python scripts/set_repository.py OWNER/NAME rewrites the next line in every notebook.
 REPOSITORY, BRANCH = "{repository}", "{branch}"
@@ -41,7 +42,7 @@ if "google.colab" in sys.modules:
                                    f"and BRANCH, and that the runtime is online.")
         sys.path.insert(0, folder)
     from gan_helpers import colab
-    colab.keep_runs_on_drive(KEEP_RUNS_ON_DRIVE)'''
+    colab.keep_runs_on_drive(KEEP_RUNS_ON_DRIVE)"""
 
 
 def setup_cell() -> str:
@@ -51,7 +52,9 @@ def setup_cell() -> str:
 
 def badge(notebook: str) -> str:
     """The Open-in-Colab badge (markdown) for ``notebook`` (a file name in notebooks/)."""
-    url = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/notebooks/{notebook}"
+    url = (
+        f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/notebooks/{notebook}"
+    )
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
@@ -68,13 +71,17 @@ def keep_runs_on_drive(enabled: bool = True) -> Path | None:
     if not in_colab():
         return None
     if not enabled:
-        print(f"Runs go to {config.artifacts_dir()} on this runtime's own disk: Colab deletes them when it "
-              f"recycles the runtime. Set KEEP_RUNS_ON_DRIVE = True to keep them on Google Drive.")
+        print(
+            f"Runs go to {config.artifacts_dir()} on this runtime's own disk: Colab deletes them when it "
+            f"recycles the runtime. Set KEEP_RUNS_ON_DRIVE = True to keep them on Google Drive."
+        )
         return None
     from google.colab import drive
 
     drive.mount(str(DRIVE_MOUNT))
     folder = Path(os.environ.setdefault(config.ARTIFACTS_ENV, str(DRIVE_MOUNT / DRIVE_RUNS)))
-    print(f"Runs go to {folder} on your Google Drive: checkpoints, grids and histories survive a disconnect. "
-          f"Re-run the notebook after one and training resumes from its last checkpoint.")
+    print(
+        f"Runs go to {folder} on your Google Drive: checkpoints, grids and histories survive a disconnect. "
+        f"Re-run the notebook after one and training resumes from its last checkpoint."
+    )
     return folder

@@ -7,6 +7,7 @@ Environment variables:
                         Drive in Colab to keep results across sessions.
     GAN_DATA_DIR        a folder of local dataset copies (see ``gan_helpers.data``).
 """
+
 from __future__ import annotations
 
 import os
@@ -56,8 +57,10 @@ def artifacts_dir(*parts: str) -> Path:
     root = Path(os.environ.get(ARTIFACTS_ENV) or _default_artifacts_root()).expanduser()
     for part in parts:
         if Path(part).is_absolute() or ".." in Path(part).parts:
-            raise ValueError(f"artifacts_dir takes folder names inside the artifacts root ({root}), got {part!r}. "
-                             f"To put the artifacts elsewhere, set {ARTIFACTS_ENV} to that folder.")
+            raise ValueError(
+                f"artifacts_dir takes folder names inside the artifacts root ({root}), got {part!r}. "
+                f"To put the artifacts elsewhere, set {ARTIFACTS_ENV} to that folder."
+            )
     path = root.joinpath(*parts)
     for candidate in [root, *reversed(path.parents), path]:
         if candidate.exists() and not candidate.is_dir():

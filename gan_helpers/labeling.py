@@ -4,6 +4,7 @@ The widget shows each image with a digit selector. Its "Show HAND_LABELS" button
 ``HAND_LABELS = [7, 1, 4, ...]`` to paste into the notebook's editable list, so the labels survive in
 the saved notebook and runs without a person (CI) never invent labels.
 """
+
 from __future__ import annotations
 
 import io
@@ -43,18 +44,31 @@ class LabelSheet:
         options = [UNLABELLED] + [str(d) for d in range(10)]
         # The "#i" label only as wide as its text: ipywidgets reserves 80 px for a description by default,
         # which left the selector too narrow to show the digit chosen in it.
-        self.selectors = [widgets.Dropdown(options=options, value=str(initial[i]) if initial else UNLABELLED,
-                                           description=f"#{i}", style={"description_width": "initial"},
-                                           layout=widgets.Layout(width="110px"))
-                          for i in range(len(images))]
-        cells = [widgets.VBox([widgets.Image(value=image_png(image), format="png"), selector])
-                 for image, selector in zip(images, self.selectors)]
+        self.selectors = [
+            widgets.Dropdown(
+                options=options,
+                value=str(initial[i]) if initial else UNLABELLED,
+                description=f"#{i}",
+                style={"description_width": "initial"},
+                layout=widgets.Layout(width="110px"),
+            )
+            for i in range(len(images))
+        ]
+        cells = [
+            widgets.VBox([widgets.Image(value=image_png(image), format="png"), selector])
+            for image, selector in zip(images, self.selectors)
+        ]
         self.output = widgets.Output()
         # As wide as its label: the default button width cut it to "Show HAND_LA...".
-        self.button = widgets.Button(description="Show HAND_LABELS", icon="clipboard",
-                                     layout=widgets.Layout(width="max-content"))
+        self.button = widgets.Button(
+            description="Show HAND_LABELS",
+            icon="clipboard",
+            layout=widgets.Layout(width="max-content"),
+        )
         self.button.on_click(self._print_code)
-        grid = widgets.GridBox(cells, layout=widgets.Layout(grid_template_columns=f"repeat({columns}, 120px)"))
+        grid = widgets.GridBox(
+            cells, layout=widgets.Layout(grid_template_columns=f"repeat({columns}, 120px)")
+        )
         self.widget = widgets.VBox([grid, self.button, self.output])
 
     def labels(self) -> list[int | None]:
@@ -80,7 +94,9 @@ def resolve_hand_labels(hand_labels: Sequence[int], count: int) -> np.ndarray | 
         ValueError: labels given, but not exactly ``count`` digits 0-9.
     """
     if len(hand_labels) == 0:
-        print("No hand labels were given (HAND_LABELS is empty), so the hand-label accuracy is skipped. "
-              "Label the images with the widget above and paste its HAND_LABELS line to include it.")
+        print(
+            "No hand labels were given (HAND_LABELS is empty), so the hand-label accuracy is skipped. "
+            "Label the images with the widget above and paste its HAND_LABELS line to include it."
+        )
         return None
     return assessment.check_hand_labels(hand_labels, count)

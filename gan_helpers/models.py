@@ -7,6 +7,7 @@ Every discriminator maps images (N, H, W, C) in [-1, 1] to the probability (N, 1
 Under mixed precision (``config.use_mixed_precision``) the hidden layers compute in bf16/fp16 while each
 network's last layer is float32, so images and probabilities (and the loss) stay float32.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,11 +22,14 @@ LEAKY_SLOPE = 0.2
 def _check_image_shape(image_shape: Sequence[int], divisor: int = 1) -> tuple[int, int, int]:
     shape = tuple(int(d) for d in image_shape)
     if len(shape) != 3 or min(shape) <= 0 or shape[2] not in (1, 3):
-        raise ValueError(f"Expected image_shape (height, width, channels) with channels 1 or 3, "
-                         f"got {tuple(image_shape)}.")
+        raise ValueError(
+            f"Expected image_shape (height, width, channels) with channels 1 or 3, "
+            f"got {tuple(image_shape)}."
+        )
     if shape[0] % divisor or shape[1] % divisor:
-        raise ValueError(f"This architecture needs height and width divisible by {divisor}, "
-                         f"got {shape[:2]}.")
+        raise ValueError(
+            f"This architecture needs height and width divisible by {divisor}, got {shape[:2]}."
+        )
     return shape
 
 
@@ -52,12 +56,18 @@ def _with_labels(tensor, num_classes: int | None):
     if num_classes is None:
         return [], tensor
     labels = keras.Input((), dtype="int32", name="labels")
-    one_hot = layers.CategoryEncoding(num_tokens=num_classes, output_mode="one_hot", name=LABEL_LAYER)(labels)
+    one_hot = layers.CategoryEncoding(
+        num_tokens=num_classes, output_mode="one_hot", name=LABEL_LAYER
+    )(labels)
     return [labels], layers.Concatenate()([tensor, one_hot])
 
 
-def dense_generator(latent_dim: int = 100, units: Sequence[int] = (256, 512, 1024),
-                    image_shape: Sequence[int] = (28, 28, 1), num_classes: int | None = None) -> keras.Model:
+def dense_generator(
+    latent_dim: int = 100,
+    units: Sequence[int] = (256, 512, 1024),
+    image_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int | None = None,
+) -> keras.Model:
     """The assignment's dense G: noise -> Dense 256 -> 512 -> 1024 (LeakyReLU 0.2) -> Dense H*W*C tanh.
 
     With ``num_classes``, a conditional G: inputs [noise, labels (N,) int], the one-hot label joined to the
@@ -75,8 +85,12 @@ def dense_generator(latent_dim: int = 100, units: Sequence[int] = (256, 512, 102
     return keras.Model([noise, *label_inputs] if label_inputs else noise, images, name=name)
 
 
-def dense_discriminator(image_shape: Sequence[int] = (28, 28, 1), units: Sequence[int] = (1024, 512, 256),
-                        dropout_rates: Sequence[float] = (0.3, 0.3), num_classes: int | None = None) -> keras.Model:
+def dense_discriminator(
+    image_shape: Sequence[int] = (28, 28, 1),
+    units: Sequence[int] = (1024, 512, 256),
+    dropout_rates: Sequence[float] = (0.3, 0.3),
+    num_classes: int | None = None,
+) -> keras.Model:
     """The assignment's dense D: 784 -> Dense 1024 + Dropout -> 512 + Dropout -> 256 -> 1 sigmoid.
 
     ``dropout_rates`` follow the first ``len(dropout_rates)`` hidden layers; a rate of 0 drops the layer.
@@ -101,11 +115,13 @@ def dense_discriminator(image_shape: Sequence[int] = (28, 28, 1), units: Sequenc
 
 # Each convolutional pair halves (D) and doubles (G) the image size in stride-2 stages, so it fits images
 # whose height and width are multiples of this; the builders check it with ``_check_image_shape``.
-COMPACT_SIZE_MULTIPLE = 4          # D: two stride-2 convolutions; G: two stride-2 transposed convolutions
+COMPACT_SIZE_MULTIPLE = 4  # D: two stride-2 convolutions; G: two stride-2 transposed convolutions
 CONSTANT_WIDTH_SIZE_MULTIPLE = 16  # D: four stride-2 convolutions (G needs only 8)
 
 
-def compact_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4) -> keras.Model:
+def compact_discriminator(
+    image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4
+) -> keras.Model:
     """Two strided convolutions and a wide dense layer (the Fashion-MNIST lab's D): Conv 64 k5 s2 -> Conv
     128 k3 s2 -> Dense 1024 -> 1, LeakyReLU and dropout (6,500,097 params at 28x28x1)."""
     image_shape = _check_image_shape(image_shape, divisor=COMPACT_SIZE_MULTIPLE)
@@ -124,7 +140,9 @@ def compact_discriminator(image_shape: Sequence[int] = (28, 28, 1), dropout_rate
     return keras.Model(images, probability, name="compact_discriminator")
 
 
-def compact_generator(latent_dim: int = 100, image_shape: Sequence[int] = (28, 28, 1)) -> keras.Model:
+def compact_generator(
+    latent_dim: int = 100, image_shape: Sequence[int] = (28, 28, 1)
+) -> keras.Model:
     """A dense layer and two strided transposed convolutions with batch norm (the Fashion-MNIST lab's G):
     Dense (H/4)(W/4)128 -> ConvT 64 k5 s2 -> ConvT C k5 s2 tanh (865,281 params at 28x28x1)."""
     height, width, channels = _check_image_shape(image_shape, divisor=COMPACT_SIZE_MULTIPLE)
@@ -136,11 +154,15 @@ def compact_generator(latent_dim: int = 100, image_shape: Sequence[int] = (28, 2
     x = layers.Conv2DTranspose(64, 5, strides=2, padding="same")(x)
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.BatchNormalization()(x)
-    images = layers.Conv2DTranspose(channels, 5, strides=2, padding="same", activation="tanh", dtype="float32")(x)
+    images = layers.Conv2DTranspose(
+        channels, 5, strides=2, padding="same", activation="tanh", dtype="float32"
+    )(x)
     return keras.Model(noise, images, name="compact_generator")
 
 
-def constant_width_discriminator(image_shape: Sequence[int] = (32, 32, 3), dropout_rate: float = 0.4) -> keras.Model:
+def constant_width_discriminator(
+    image_shape: Sequence[int] = (32, 32, 3), dropout_rate: float = 0.4
+) -> keras.Model:
     """Four strided convolutions (the CIFAR-10 lab's D): Conv 64 -> 128 -> 128 -> 256 (k3 s2) -> Dropout ->
     Dense 1 (519,425 params at 32x32x3)."""
     image_shape = _check_image_shape(image_shape, divisor=CONSTANT_WIDTH_SIZE_MULTIPLE)
@@ -156,7 +178,9 @@ def constant_width_discriminator(image_shape: Sequence[int] = (32, 32, 3), dropo
     return keras.Model(images, probability, name="constant_width_discriminator")
 
 
-def constant_width_generator(latent_dim: int = 100, image_shape: Sequence[int] = (32, 32, 3)) -> keras.Model:
+def constant_width_generator(
+    latent_dim: int = 100, image_shape: Sequence[int] = (32, 32, 3)
+) -> keras.Model:
     """Three strided transposed convolutions of 128 filters at every resolution (the CIFAR-10 lab's G):
     Dense (H/8)(W/8)256 -> 3 x ConvT 128 k4 s2 -> Conv C k4 tanh (1,468,803 params at 32x32x3)."""
     height, width, channels = _check_image_shape(image_shape, divisor=CONSTANT_WIDTH_SIZE_MULTIPLE)
@@ -175,8 +199,8 @@ def constant_width_generator(latent_dim: int = 100, image_shape: Sequence[int] =
 # the resolution (at 64x64, base width w: 4x4x8w -> 8x8x4w -> 16x16x2w -> 32x32xw -> 64x64xC), and D
 # mirrors it. A map's area times its channels squared stays constant, so every inner stage costs about the
 # same, and the large maps, thin, cost little: the constant-width G spends most of its work there.
-HALVING_WIDTH_START = 4      # G starts from, and D ends at, a 4x4 map
-HALVING_WIDTH_BASE = 32      # the channels next to the image; the paper's 64 costs about 4x the work
+HALVING_WIDTH_START = 4  # G starts from, and D ends at, a 4x4 map
+HALVING_WIDTH_BASE = 32  # the channels next to the image; the paper's 64 costs about 4x the work
 
 
 def halving_width_size(size: int) -> int:
@@ -185,44 +209,52 @@ def halving_width_size(size: int) -> int:
     if isinstance(size, bool) or int(size) != size or size <= 0:
         raise ValueError(f"Expected an image size in pixels (a whole number > 0), got {size!r}.")
     doublings = max(1, round(math.log2(size / HALVING_WIDTH_START)))
-    return HALVING_WIDTH_START * 2 ** doublings
+    return HALVING_WIDTH_START * 2**doublings
 
 
-def _halving_width_stages(image_shape: Sequence[int],
-                          base_width: int) -> tuple[tuple[int, int, int], list[int]]:
+def _halving_width_stages(
+    image_shape: Sequence[int], base_width: int
+) -> tuple[tuple[int, int, int], list[int]]:
     """(the checked image shape, the channels of the 4x4 map and of each larger inner map, up to size/2):
     for 64x64 and base width w, [8w, 4w, 2w, w]."""
     shape = _check_image_shape(image_shape)
     if shape[0] != shape[1] or shape[0] != halving_width_size(shape[0]):
-        raise ValueError(f"The halving-width networks make square images of a power-of-two "
-                         f"multiple of 4 pixels (8, 16, 32, 64, 128, ...), got {shape[:2]}; the nearest is "
-                         f"{halving_width_size(max(shape[:2]))} (models.halving_width_size).")
+        raise ValueError(
+            f"The halving-width networks make square images of a power-of-two "
+            f"multiple of 4 pixels (8, 16, 32, 64, 128, ...), got {shape[:2]}; the nearest is "
+            f"{halving_width_size(max(shape[:2]))} (models.halving_width_size)."
+        )
     if isinstance(base_width, bool) or int(base_width) != base_width or base_width < 1:
         raise ValueError(f"base_width must be a whole number >= 1, got {base_width!r}.")
     inner_maps = int(math.log2(shape[0] // HALVING_WIDTH_START))
     return shape, [int(base_width) * 2 ** (inner_maps - 1 - i) for i in range(inner_maps)]
 
 
-def halving_width_generator(latent_dim: int = 100, image_shape: Sequence[int] = (64, 64, 3),
-                            base_width: int = HALVING_WIDTH_BASE) -> keras.Model:
+def halving_width_generator(
+    latent_dim: int = 100,
+    image_shape: Sequence[int] = (64, 64, 3),
+    base_width: int = HALVING_WIDTH_BASE,
+) -> keras.Model:
     """The DCGAN paper's G at any size 4 * 2^k: Dense to a 4x4 map, then stride-2 transposed convolutions
     (k4) that double the size and halve the channels, batch norm and ReLU between, tanh at the end.
     At 64x64x3 and base width w: 4x4x8w -> 8x8x4w -> 16x16x2w -> 32x32xw -> 64x64x3."""
     shape, widths = _halving_width_stages(image_shape, base_width)
     noise = keras.Input((latent_dim,), name="noise")
-    x = layers.Dense(HALVING_WIDTH_START ** 2 * widths[0], use_bias=False)(noise)
+    x = layers.Dense(HALVING_WIDTH_START**2 * widths[0], use_bias=False)(noise)
     x = layers.Reshape((HALVING_WIDTH_START, HALVING_WIDTH_START, widths[0]))(x)
     x = layers.ReLU()(layers.BatchNormalization()(x))
     for filters in widths[1:]:
         x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
         x = layers.ReLU()(layers.BatchNormalization()(x))
-    images = layers.Conv2DTranspose(shape[2], 4, strides=2, padding="same", activation="tanh",
-                                    dtype="float32")(x)
+    images = layers.Conv2DTranspose(
+        shape[2], 4, strides=2, padding="same", activation="tanh", dtype="float32"
+    )(x)
     return keras.Model(noise, images, name="halving_width_generator")
 
 
-def halving_width_discriminator(image_shape: Sequence[int] = (64, 64, 3),
-                                base_width: int = HALVING_WIDTH_BASE) -> keras.Model:
+def halving_width_discriminator(
+    image_shape: Sequence[int] = (64, 64, 3), base_width: int = HALVING_WIDTH_BASE
+) -> keras.Model:
     """The DCGAN paper's D, G's mirror: stride-2 convolutions (k4) that halve the size and double the
     channels down to a 4x4 map, LeakyReLU 0.2, batch norm after all but the first, then Dense 1 sigmoid.
     At 64x64x3 and base width w: 32x32xw -> 16x16x2w -> 8x8x4w -> 4x4x8w -> 1."""

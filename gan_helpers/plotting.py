@@ -3,6 +3,7 @@
 Images come in as arrays (N, H, W, C) in [-1, 1], the generators' range, and are rescaled to [0, 1].
 Every function returns the matplotlib Figure; ``show_and_close`` displays one inline and frees it.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,7 +12,11 @@ from typing import Mapping, Sequence
 
 import matplotlib
 
-if not matplotlib.get_backend().lower().startswith(("module://", "inline", "nbagg", "widget", "ipympl")):
+if (
+    not matplotlib.get_backend()
+    .lower()
+    .startswith(("module://", "inline", "nbagg", "widget", "ipympl"))
+):
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,11 +30,15 @@ def to_display_range(images: np.ndarray) -> np.ndarray:
     return images[..., 0] if images.shape[-1] == 1 else images
 
 
-def show_and_close(figure: plt.Figure, show: bool = True, save_to: str | Path | None = None) -> None:
+def show_and_close(
+    figure: plt.Figure, show: bool = True, save_to: str | Path | None = None
+) -> None:
     """Save ``figure`` to ``save_to`` (if given), display it inline when running under IPython (and
     ``show``), then close it."""
     if save_to is not None:
-        write_atomically(Path(save_to), lambda temporary: figure.savefig(temporary, dpi=100, bbox_inches="tight"))
+        write_atomically(
+            Path(save_to), lambda temporary: figure.savefig(temporary, dpi=100, bbox_inches="tight")
+        )
     if show:
         try:
             from IPython import get_ipython
@@ -42,15 +51,21 @@ def show_and_close(figure: plt.Figure, show: bool = True, save_to: str | Path | 
     plt.close(figure)
 
 
-def image_grid(images: np.ndarray, title: str | None = None, columns: int | None = None,
-               labels: Sequence[str] | None = None, cell_inches: float = 1.0) -> plt.Figure:
+def image_grid(
+    images: np.ndarray,
+    title: str | None = None,
+    columns: int | None = None,
+    labels: Sequence[str] | None = None,
+    cell_inches: float = 1.0,
+) -> plt.Figure:
     """A grid of images (N, H, W, C) in [-1, 1], square by default, with optional per-image labels."""
     images = to_display_range(images)
     count = len(images)
     columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * cell_inches, rows * cell_inches + 0.4),
-                                squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(columns * cell_inches, rows * cell_inches + 0.4), squeeze=False
+    )
     for i, axis in enumerate(axes.flat):
         axis.axis("off")
         if i < count:
@@ -63,9 +78,15 @@ def image_grid(images: np.ndarray, title: str | None = None, columns: int | None
     return figure
 
 
-def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[Mapping[str, float]]],
-                keys: Sequence[str], ylabel: str, title: str, labels: Mapping[str, str] | None = None,
-                ylim: tuple[float, float] | None = None, panel_per_run: bool = False) -> plt.Figure:
+def plot_curves(
+    history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[Mapping[str, float]]],
+    keys: Sequence[str],
+    ylabel: str,
+    title: str,
+    labels: Mapping[str, str] | None = None,
+    ylim: tuple[float, float] | None = None,
+    panel_per_run: bool = False,
+) -> plt.Figure:
     """Metrics against training step, from one history or a dict of named histories: overlaid on one axis,
     or with ``panel_per_run`` one panel per run, each on its own scale (for runs whose values differ by
     orders of magnitude, such as a collapsed run's loss of 20 beside a balanced run's 1).
@@ -75,7 +96,9 @@ def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[M
     runs = history if isinstance(history, Mapping) else {"": history}
     labels = labels or {}
     groups = [{name: rows} for name, rows in runs.items()] if panel_per_run else [runs]
-    figure, axes = plt.subplots(len(groups), 1, figsize=(10, 1 + 3 * len(groups)), sharex=True, squeeze=False)
+    figure, axes = plt.subplots(
+        len(groups), 1, figsize=(10, 1 + 3 * len(groups)), sharex=True, squeeze=False
+    )
     for axis, group in zip(axes[:, 0], groups):
         for run_name, rows in group.items():
             steps = [row["step"] for row in rows]
@@ -93,36 +116,65 @@ def plot_curves(history: Sequence[Mapping[str, float]] | Mapping[str, Sequence[M
     return figure
 
 
-def plot_losses(history, title: str = "Losses during training", panel_per_run: bool = False) -> plt.Figure:
+def plot_losses(
+    history, title: str = "Losses during training", panel_per_run: bool = False
+) -> plt.Figure:
     """D loss and GAN (generator) loss against step."""
-    return plot_curves(history, ["d_loss", "g_loss"], "binary cross-entropy", title,
-                       labels={"d_loss": "D loss", "g_loss": "GAN loss"}, panel_per_run=panel_per_run)
+    return plot_curves(
+        history,
+        ["d_loss", "g_loss"],
+        "binary cross-entropy",
+        title,
+        labels={"d_loss": "D loss", "g_loss": "GAN loss"},
+        panel_per_run=panel_per_run,
+    )
 
 
-def plot_accuracies(history, title: str = "Accuracies during training", panel_per_run: bool = False) -> plt.Figure:
+def plot_accuracies(
+    history, title: str = "Accuracies during training", panel_per_run: bool = False
+) -> plt.Figure:
     """D accuracy and GAN accuracy (share of fakes D calls real) against step."""
-    return plot_curves(history, ["d_acc", "g_acc"], "accuracy", title, ylim=(-0.02, 1.02),
-                       labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"}, panel_per_run=panel_per_run)
+    return plot_curves(
+        history,
+        ["d_acc", "g_acc"],
+        "accuracy",
+        title,
+        ylim=(-0.02, 1.02),
+        labels={"d_acc": "D accuracy", "g_acc": "GAN accuracy"},
+        panel_per_run=panel_per_run,
+    )
 
 
-def noise_as_images(noise: np.ndarray, labels: Sequence[str] | None = None, title: str = "input noise (gray = 0)",
-                    scale: float | None = None) -> plt.Figure:
+def noise_as_images(
+    noise: np.ndarray,
+    labels: Sequence[str] | None = None,
+    title: str = "input noise (gray = 0)",
+    scale: float | None = None,
+) -> plt.Figure:
     """Show noise vectors (N, D) with D a perfect square (100 -> 10x10) as grayscale images: 0 is mid-gray,
     +-``scale`` (default: the largest magnitude in ``noise``) white and black."""
     noise = np.asarray(noise, dtype="float32")
     side = math.isqrt(noise.shape[-1])
     if noise.ndim != 2 or side * side != noise.shape[-1]:
-        raise ValueError(f"Expected noise of shape (N, D) with D a perfect square, got {noise.shape}.")
+        raise ValueError(
+            f"Expected noise of shape (N, D) with D a perfect square, got {noise.shape}."
+        )
     scaled = noise / max(np.abs(noise).max() if scale is None else scale, 1e-9)
-    return image_grid(scaled.reshape(-1, side, side, 1), title=title, columns=len(noise), labels=labels)
+    return image_grid(
+        scaled.reshape(-1, side, side, 1), title=title, columns=len(noise), labels=labels
+    )
 
 
-def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None, columns: int | None = None) -> plt.Figure:
+def compare_grids(
+    grids: Mapping[str, np.ndarray], title: str | None = None, columns: int | None = None
+) -> plt.Figure:
     """Side by side: one tile per named grid of images (N, H, W, C) in [-1, 1], in one row or in rows of
     ``columns`` tiles."""
     columns = columns or len(grids)
     rows = math.ceil(len(grids) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows + 0.2), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(3.2 * columns, 3.4 * rows + 0.2), squeeze=False
+    )
     for axis in axes.flat:
         axis.axis("off")
     for axis, (name, images) in zip(axes.flat, grids.items()):
@@ -134,12 +186,18 @@ def compare_grids(grids: Mapping[str, np.ndarray], title: str | None = None, col
     return figure
 
 
-def image_rows(rows: Mapping[str, np.ndarray], title: str | None = None, cell_inches: float = 0.9) -> plt.Figure:
+def image_rows(
+    rows: Mapping[str, np.ndarray], title: str | None = None, cell_inches: float = 0.9
+) -> plt.Figure:
     """One labelled row per named set of images (N, H, W, C) in [-1, 1], e.g. an interpolation path per
     model, or the images a conditional generator made for each requested class."""
     columns = max(len(images) for images in rows.values())
-    figure, axes = plt.subplots(len(rows), columns, squeeze=False,
-                                figsize=(columns * cell_inches + 1.2, len(rows) * cell_inches + 0.4))
+    figure, axes = plt.subplots(
+        len(rows),
+        columns,
+        squeeze=False,
+        figsize=(columns * cell_inches + 1.2, len(rows) * cell_inches + 0.4),
+    )
     for axes_row, (name, images) in zip(axes, rows.items()):
         images = to_display_range(images)
         for i, axis in enumerate(axes_row):
@@ -163,28 +221,45 @@ def tile(images: np.ndarray) -> np.ndarray:
     mosaic = np.ones((side * (height + 1), side * (width + 1)) + images.shape[3:], dtype="float32")
     for i, image in enumerate(images):
         r, c = divmod(i, side)
-        mosaic[r * (height + 1):r * (height + 1) + height, c * (width + 1):c * (width + 1) + width] = image
+        mosaic[
+            r * (height + 1) : r * (height + 1) + height, c * (width + 1) : c * (width + 1) + width
+        ] = image
     return mosaic
 
 
-def progress_gif(run_dir: str | Path, path: str | Path | None = None, seconds_per_frame: float = 0.6) -> Path:
+def progress_gif(
+    run_dir: str | Path, path: str | Path | None = None, seconds_per_frame: float = 0.6
+) -> Path:
     """Write a GIF of the fixed-noise grid over training (one frame per saved grid); returns its path."""
     from PIL import Image
 
     grids = RunFolder(run_dir).grids()
     if not grids:
         raise FileNotFoundError(f"No saved grids (samples/step_*.npy) in {run_dir}.")
-    frames = [Image.fromarray((tile(grid) * 255).astype("uint8")).resize((280, 280), Image.NEAREST)
-              for grid in grids.values()]
+    frames = [
+        Image.fromarray((tile(grid) * 255).astype("uint8")).resize((280, 280), Image.NEAREST)
+        for grid in grids.values()
+    ]
     path = Path(path or Path(run_dir) / "progress.gif")
-    write_atomically(path, lambda temporary: frames[0].save(temporary, format="GIF", save_all=True,
-                                                             append_images=frames[1:],
-                                                             duration=int(seconds_per_frame * 1000), loop=0))
+    write_atomically(
+        path,
+        lambda temporary: frames[0].save(
+            temporary,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=int(seconds_per_frame * 1000),
+            loop=0,
+        ),
+    )
     return path
 
 
-def class_histogram(shares: Mapping[str, np.ndarray], class_names: Sequence[str] | None = None,
-                    title: str = "Predicted class of each image") -> plt.Figure:
+def class_histogram(
+    shares: Mapping[str, np.ndarray],
+    class_names: Sequence[str] | None = None,
+    title: str = "Predicted class of each image",
+) -> plt.Figure:
     """Grouped bars: share of images (0-1) per predicted class, one colour per named image set."""
     figure, axis = plt.subplots(figsize=(8, 3.5))
     count = len(next(iter(shares.values())))
@@ -201,8 +276,9 @@ def class_histogram(shares: Mapping[str, np.ndarray], class_names: Sequence[str]
     return figure
 
 
-def confidence_histogram(probabilities: Mapping[str, np.ndarray],
-                         title: str = "Classifier confidence (max probability)") -> plt.Figure:
+def confidence_histogram(
+    probabilities: Mapping[str, np.ndarray], title: str = "Classifier confidence (max probability)"
+) -> plt.Figure:
     """Overlaid histograms of each image's highest class probability, one per named set (N, K)."""
     figure, axis = plt.subplots(figsize=(8, 3.5))
     bins = np.linspace(0, 1, 41)
@@ -216,32 +292,47 @@ def confidence_histogram(probabilities: Mapping[str, np.ndarray],
     return figure
 
 
-def metrics_table(rows: Mapping[str, Mapping[str, float]], title: str,
-                  columns: Mapping[str, str] | None = None) -> plt.Figure:
+def metrics_table(
+    rows: Mapping[str, Mapping[str, float]], title: str, columns: Mapping[str, str] | None = None
+) -> plt.Figure:
     """A table of numbers as a figure: one row per name, one column per metric (``columns`` maps metric keys to
     headings, in order; default: every key, as is). Whole numbers print as such, others with 3 decimals."""
     columns = columns or {key: key for row in rows.values() for key in row}
-    columns = {key: heading for key, heading in columns.items() if any(key in row for row in rows.values())}
+    columns = {
+        key: heading for key, heading in columns.items() if any(key in row for row in rows.values())
+    }
 
     def cell(value):
-        return "" if value is None else f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+        return (
+            "" if value is None else f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+        )
 
     figure, axis = plt.subplots(figsize=(1.6 + 1.1 * len(columns), 0.5 + 0.32 * len(rows)))
     axis.axis("off")
-    shown = axis.table(cellText=[[cell(row.get(key)) for key in columns] for row in rows.values()],
-                       rowLabels=list(rows), colLabels=list(columns.values()), loc="center")
+    shown = axis.table(
+        cellText=[[cell(row.get(key)) for key in columns] for row in rows.values()],
+        rowLabels=list(rows),
+        colLabels=list(columns.values()),
+        loc="center",
+    )
     shown.scale(1, 1.3)
     axis.set_title(title, fontsize=10)
     return figure
 
 
-def nearest_pairs(generated: np.ndarray, nearest: np.ndarray, distances: Sequence[float],
-                  title: str = "Generated images and their nearest training images") -> plt.Figure:
+def nearest_pairs(
+    generated: np.ndarray,
+    nearest: np.ndarray,
+    distances: Sequence[float],
+    title: str = "Generated images and their nearest training images",
+) -> plt.Figure:
     """Generated images (N, H, W, C) in [-1, 1] in the top row, each titled with its distance to its nearest
     training image, and those training images (N, H, W, C) in [-1, 1] below: a pair that looks alike at a
     small distance is a copy."""
     generated, nearest = to_display_range(generated), to_display_range(nearest)
-    figure, axes = plt.subplots(2, len(generated), squeeze=False, figsize=(len(generated) * 0.9 + 1.4, 2.4))
+    figure, axes = plt.subplots(
+        2, len(generated), squeeze=False, figsize=(len(generated) * 0.9 + 1.4, 2.4)
+    )
     for column, (made, found, distance) in enumerate(zip(generated, nearest, distances)):
         for axis, image in ((axes[0, column], made), (axes[1, column], found)):
             axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)

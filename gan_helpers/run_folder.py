@@ -14,6 +14,7 @@ A run folder holds::
 Every file is written under a temporary name and renamed into place (``write_atomically``), so a reader
 never sees half a file; a killed write leaves only a ``.tmp-*`` file, which the next run removes.
 """
+
 from __future__ import annotations
 
 import errno
@@ -94,7 +95,9 @@ class RunFolder:
         """
         files = self.grid_files()
         if not files:
-            raise FileNotFoundError(f"No saved grids (samples/step_*.npy) in {self.path}; train the run first.")
+            raise FileNotFoundError(
+                f"No saved grids (samples/step_*.npy) in {self.path}; train the run first."
+            )
         return np.load(files[-1])
 
     def history(self) -> list[dict]:
@@ -108,8 +111,10 @@ class RunFolder:
         try:
             return json.loads(self.history_file.read_text())
         except ValueError as error:
-            raise ValueError(f"{self.history_file} is damaged ({error}); train the run again (same run_dir): "
-                             f"it rewrites the file from its newest checkpoint.") from error
+            raise ValueError(
+                f"{self.history_file} is damaged ({error}); train the run again (same run_dir): "
+                f"it rewrites the file from its newest checkpoint."
+            ) from error
 
     def history_if_readable(self) -> list[dict] | None:
         """``history()``, or None when history.json is damaged."""
@@ -119,7 +124,9 @@ class RunFolder:
             return None
 
     def write_history(self, rows: list[dict]) -> None:
-        write_atomically(self.history_file, lambda temporary: temporary.write_text(json.dumps(rows, indent=1)))
+        write_atomically(
+            self.history_file, lambda temporary: temporary.write_text(json.dumps(rows, indent=1))
+        )
 
     # --- Final models ------------------------------------------------------------------------------
 
@@ -166,8 +173,11 @@ class RunFolder:
                     arrays = [entries[f"array_{i:04d}"] for i in range(len(entries.files) - 1)]
                 return _step_of(path), arrays, meta
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-                warnings.warn(f"Skipped the damaged checkpoint {path} ({error.__class__.__name__}: {error}); "
-                              f"trying an older one.", stacklevel=2)
+                warnings.warn(
+                    f"Skipped the damaged checkpoint {path} ({error.__class__.__name__}: {error}); "
+                    f"trying an older one.",
+                    stacklevel=2,
+                )
         return None
 
     # --- The folder as a whole ---------------------------------------------------------------------
@@ -192,14 +202,23 @@ class RunFolder:
         """Delete the files a run writes (history, noise, grids, checkpoints, models); other files stay."""
         for folder in (self.samples_dir, self.checkpoints_dir, self.tensorboard_dir):
             shutil.rmtree(folder, ignore_errors=True)
-        for path in (self.history_file, self.fixed_noise_file, self.generator_file, self.discriminator_file,
-                     self.live_generator_file):
+        for path in (
+            self.history_file,
+            self.fixed_noise_file,
+            self.generator_file,
+            self.discriminator_file,
+            self.live_generator_file,
+        ):
             path.unlink(missing_ok=True)
 
     def remove_leftover_temporaries(self) -> list[Path]:
         """Delete the ``.tmp-*`` files that killed writes left behind; returns what was removed."""
-        leftovers = [path for folder in (self.path, self.samples_dir, self.checkpoints_dir) if folder.is_dir()
-                     for path in folder.glob(f"{TEMPORARY_PREFIX}*")]
+        leftovers = [
+            path
+            for folder in (self.path, self.samples_dir, self.checkpoints_dir)
+            if folder.is_dir()
+            for path in folder.glob(f"{TEMPORARY_PREFIX}*")
+        ]
         for path in leftovers:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
         return leftovers
@@ -219,14 +238,20 @@ def write_atomically(path: Path, write) -> None:
         write(temporary)
         os.replace(temporary, path)
     except OSError as error:
-        remedy = "Free some disk space" if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else \
-            "Fix the cause"
-        message = (f"Could not write {path} ({error.strerror or error}). Nothing was replaced: the previous "
-                   f"{path.name}, if there was one, is intact. {remedy} and run again; training resumes from "
-                   f"its last checkpoint.")
+        remedy = (
+            "Free some disk space"
+            if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+            else "Fix the cause"
+        )
+        message = (
+            f"Could not write {path} ({error.strerror or error}). Nothing was replaced: the previous "
+            f"{path.name}, if there was one, is intact. {remedy} and run again; training resumes from "
+            f"its last checkpoint."
+        )
         raise (OSError(error.errno, message) if error.errno else OSError(message)) from error
     finally:
-        if temporary.exists():  # not unlink(missing_ok=True): under a path that is not a folder, it raises
+        # not unlink(missing_ok=True): under a path that is not a folder, it raises
+        if temporary.exists():
             temporary.unlink()
 
 
@@ -245,11 +270,14 @@ def _load_model(path: Path):
     import keras
 
     if not path.is_file():
-        raise FileNotFoundError(f"No saved generator at {path}; run the notebook that trains it first "
-                                f"(its run folder holds {path.name}).")
+        raise FileNotFoundError(
+            f"No saved generator at {path}; run the notebook that trains it first "
+            f"(its run folder holds {path.name})."
+        )
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as error:  # keras raises many kinds for a damaged zip
-        raise ValueError(f"{path} cannot be read ({error.__class__.__name__}: {error}). Re-run the notebook "
-                         f"that trains it: the run reloads its last checkpoint and saves {path.name} again.") \
-            from error
+        raise ValueError(
+            f"{path} cannot be read ({error.__class__.__name__}: {error}). Re-run the notebook "
+            f"that trains it: the run reloads its last checkpoint and saves {path.name} again."
+        ) from error

@@ -1,4 +1,5 @@
 """Drawing noise, generating images, and loading a saved generator."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,9 @@ from .run_folder import RunFolder
 from .settings import NOISE_DISTRIBUTIONS
 
 
-def noise(count: int, latent_dim: int = 100, seed: int = 0, distribution: str = "normal") -> np.ndarray:
+def noise(
+    count: int, latent_dim: int = 100, seed: int = 0, distribution: str = "normal"
+) -> np.ndarray:
     """Noise (count, latent_dim) float32, repeatable for a given seed: standard normal, or uniform in
     [-1, 1] (``distribution``, one of ``settings.NOISE_DISTRIBUTIONS``; use the one G trained with,
     ``gan.settings.noise``)."""
@@ -33,8 +36,9 @@ def is_conditional(generator) -> bool:
     return len(generator.inputs) == 2
 
 
-def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = None,
-             batch_size: int = 1000) -> np.ndarray:
+def generate(
+    generator, noise_vectors: np.ndarray, labels: np.ndarray | None = None, batch_size: int = 1000
+) -> np.ndarray:
     """Images (N, H, W, C) in [-1, 1] from noise (N, latent_dim), in inference mode, batch by batch.
 
     A conditional generator also needs ``labels`` (N,) int, the class asked for each image.
@@ -44,18 +48,29 @@ def generate(generator, noise_vectors: np.ndarray, labels: np.ndarray | None = N
     if noise_vectors.ndim != 2 or noise_vectors.shape[1] != expected:
         raise ValueError(f"Expected noise of shape (N, {expected}), got {noise_vectors.shape}.")
     if is_conditional(generator) != (labels is not None):
-        raise ValueError("A conditional generator needs labels (one class per noise vector); "
-                         "an unconditional one takes none.")
+        raise ValueError(
+            "A conditional generator needs labels (one class per noise vector); "
+            "an unconditional one takes none."
+        )
     if labels is not None:
         labels = np.asarray(labels, dtype="int32")
         classes = models.class_count(generator)
         if labels.shape != (len(noise_vectors),) or labels.min() < 0 or labels.max() >= classes:
-            raise ValueError(f"Expected labels of shape ({len(noise_vectors)},) in [0, {classes}), got shape "
-                             f"{labels.shape} with values {labels.min()}..{labels.max()}.")
-    batches = [np.asarray(generator(noise_vectors[i:i + batch_size] if labels is None
-                                    else [noise_vectors[i:i + batch_size], labels[i:i + batch_size]],
-                                    training=False))
-               for i in range(0, len(noise_vectors), batch_size)]
+            raise ValueError(
+                f"Expected labels of shape ({len(noise_vectors)},) in [0, {classes}), got shape "
+                f"{labels.shape} with values {labels.min()}..{labels.max()}."
+            )
+    batches = [
+        np.asarray(
+            generator(
+                noise_vectors[i : i + batch_size]
+                if labels is None
+                else [noise_vectors[i : i + batch_size], labels[i : i + batch_size]],
+                training=False,
+            )
+        )
+        for i in range(0, len(noise_vectors), batch_size)
+    ]
     return np.concatenate(batches)
 
 
@@ -64,8 +79,13 @@ def balanced_labels(count: int, num_classes: int = 10) -> np.ndarray:
     return (np.arange(count) % num_classes).astype("int32")
 
 
-def sample(generator, count: int, seed: int = 0, labels: np.ndarray | None = None,
-           distribution: str = "normal") -> np.ndarray:
+def sample(
+    generator,
+    count: int,
+    seed: int = 0,
+    labels: np.ndarray | None = None,
+    distribution: str = "normal",
+) -> np.ndarray:
     """``count`` images (count, H, W, C) in [-1, 1] from seeded noise of ``distribution``; a conditional
     generator makes the classes in ``labels`` (default: ``balanced_labels``)."""
     if labels is None and is_conditional(generator):
@@ -79,13 +99,19 @@ def interpolate(start: np.ndarray, end: np.ndarray, count: int = 10) -> np.ndarr
     straight line would pass through improbably short vectors."""
     start, end = np.asarray(start, dtype="float64"), np.asarray(end, dtype="float64")
     if start.shape != end.shape or start.ndim != 1 or count < 2:
-        raise ValueError(f"Expected two vectors of the same shape (latent_dim,) and count >= 2, got "
-                         f"{start.shape}, {end.shape}, count={count}.")
-    angle = np.arccos(np.clip(start @ end / (np.linalg.norm(start) * np.linalg.norm(end)), -1.0, 1.0))
+        raise ValueError(
+            f"Expected two vectors of the same shape (latent_dim,) and count >= 2, got "
+            f"{start.shape}, {end.shape}, count={count}."
+        )
+    angle = np.arccos(
+        np.clip(start @ end / (np.linalg.norm(start) * np.linalg.norm(end)), -1.0, 1.0)
+    )
     fractions = np.linspace(0.0, 1.0, count)[:, None]
     if angle < 1e-6:
         return ((1 - fractions) * start + fractions * end).astype("float32")
-    path = (np.sin((1 - fractions) * angle) * start + np.sin(fractions * angle) * end) / np.sin(angle)
+    path = (np.sin((1 - fractions) * angle) * start + np.sin(fractions * angle) * end) / np.sin(
+        angle
+    )
     return path.astype("float32")
 
 
@@ -101,5 +127,7 @@ def load_generator(path: str | Path):
     if path.is_dir() or path.suffix != ".keras":
         return RunFolder(path).generator()
     if not path.is_file():
-        raise FileNotFoundError(f"No saved generator at {path}; run the notebook that trains it first.")
+        raise FileNotFoundError(
+            f"No saved generator at {path}; run the notebook that trains it first."
+        )
     return keras.models.load_model(path, compile=False)

@@ -9,6 +9,7 @@ Two named sets, used by the recipes, the notebooks, the benchmarks and the tests
 
 Change one field with ``dataclasses.replace(BALANCED, g_learning_rate=4e-4)``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 # G's input: "normal" is the standard normal, "uniform" is uniform in [-1, 1] (as some labs draw it). The
 # trainer and the sampling helpers both read ``Settings.noise``, so a generator is sampled as it was trained.
 NOISE_DISTRIBUTIONS = ("normal", "uniform")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -55,13 +57,22 @@ class Settings:
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}.")
         if isinstance(self.d_steps, bool) or int(self.d_steps) != self.d_steps or self.d_steps < 1:
-            raise ValueError(f"d_steps (the D:G ratio) must be an integer >= 1, got {self.d_steps}.")
+            raise ValueError(
+                f"d_steps (the D:G ratio) must be an integer >= 1, got {self.d_steps}."
+            )
         if self.ema is not None and not 0.0 < self.ema < 1.0:
-            raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, or None for no average; got {self.ema}.")
-        if self.decay_steps is not None and (isinstance(self.decay_steps, bool) or int(self.decay_steps) !=
-                                             self.decay_steps or self.decay_steps < 1):
-            raise ValueError(f"decay_steps must be a whole number >= 1 (the run's length), or None; "
-                             f"got {self.decay_steps}.")
+            raise ValueError(
+                f"ema must be a decay in (0, 1), e.g. 0.999, or None for no average; got {self.ema}."
+            )
+        if self.decay_steps is not None and (
+            isinstance(self.decay_steps, bool)
+            or int(self.decay_steps) != self.decay_steps
+            or self.decay_steps < 1
+        ):
+            raise ValueError(
+                f"decay_steps must be a whole number >= 1 (the run's length), or None; "
+                f"got {self.decay_steps}."
+            )
         if self.noise not in NOISE_DISTRIBUTIONS:
             raise ValueError(f"noise must be one of {NOISE_DISTRIBUTIONS}, got {self.noise!r}.")
 
@@ -69,8 +80,10 @@ class Settings:
         """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
         unknown = sorted(set(changes) - {field.name for field in dataclasses.fields(self)})
         if unknown:
-            raise ValueError(f"Unknown setting(s) {unknown}; expected some of "
-                             f"{[field.name for field in dataclasses.fields(self)]}.")
+            raise ValueError(
+                f"Unknown setting(s) {unknown}; expected some of "
+                f"{[field.name for field in dataclasses.fields(self)]}."
+            )
         return dataclasses.replace(self, **changes)
 
     def table(self, other: "Settings", names: tuple[str, str]) -> str:
@@ -86,7 +99,9 @@ class Settings:
 
 # The assignment's listing: D Adam(2e-4, beta_1=0.5), the stacked "GAN" Adam(1e-3) with Keras' default
 # beta_1 0.9, real images labelled exactly 1, one D update per G update.
-LITERAL = Settings(real_label=1.0, d_learning_rate=2e-4, d_beta_1=0.5, g_learning_rate=1e-3, g_beta_1=0.9)
+LITERAL = Settings(
+    real_label=1.0, d_learning_rate=2e-4, d_beta_1=0.5, g_learning_rate=1e-3, g_beta_1=0.9
+)
 
 # Notebook 01's run B: one-sided label smoothing (Salimans et al., 2016), G's Adam matched to D's (the
 # DCGAN paper's 2e-4, beta_1 0.5), and a moving average of G's weights (Yazici et al., 2019). With the

@@ -7,6 +7,7 @@ notebook 01 at full length, 02, 05, 07 and 08. A notebook whose runs are missing
 the figures it shows (steps, training minutes, classifier metrics) and writes them to summary.json with the
 machine they came from.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,9 @@ def shrunk_copy(source: Path, target: Path, width: int = 640) -> None:
 
     with Image.open(source) as picture:
         if picture.width > width:
-            picture = picture.resize((width, round(picture.height * width / picture.width)), Image.LANCZOS)
+            picture = picture.resize(
+                (width, round(picture.height * width / picture.width)), Image.LANCZOS
+            )
         picture.save(target, optimize=True)
 
 
@@ -50,36 +53,67 @@ def notebook_01(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "01_dense_mnist_gan"
     literal, balanced = RunFolder(folder / "A_literal"), RunFolder(folder / "B_balanced")
     grids = {f"step {step:,}": grid for step, grid in balanced.grids().items()}
-    save(plotting.compare_grids(grids, title="Notebook 01, run B: the fixed-noise grid every 10,000 steps",
-                                columns=5), out / "01_grids.png")
+    save(
+        plotting.compare_grids(
+            grids, title="Notebook 01, run B: the fixed-noise grid every 10,000 steps", columns=5
+        ),
+        out / "01_grids.png",
+    )
     runs = {"A literal": literal.history(), "B balanced": balanced.history()}
-    save(plotting.plot_losses(runs, title="Notebook 01: losses", panel_per_run=True), out / "01_losses.png")
-    save(plotting.plot_accuracies(runs, title="Notebook 01: accuracies", panel_per_run=True),
-         out / "01_accuracies.png")
+    save(
+        plotting.plot_losses(runs, title="Notebook 01: losses", panel_per_run=True),
+        out / "01_losses.png",
+    )
+    save(
+        plotting.plot_accuracies(runs, title="Notebook 01: accuracies", panel_per_run=True),
+        out / "01_accuracies.png",
+    )
     shutil.copy(plotting.progress_gif(balanced.path), out / "01_progress.gif")
-    return {"A literal": run_summary(literal), "B balanced": run_summary(balanced),
-            "metrics": assessment.load_table(folder / "metrics.json")}
+    return {
+        "A literal": run_summary(literal),
+        "B balanced": run_summary(balanced),
+        "metrics": assessment.load_table(folder / "metrics.json"),
+    }
 
 
 def notebook_02(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "02_dropout_ablation"
     table = assessment.load_table(folder / "ablation_metrics.json")
-    runs = {name: RunFolder(folder / name.replace(" ", "_")) for name in table if name != "real (reference)"}
+    runs = {
+        name: RunFolder(folder / name.replace(" ", "_"))
+        for name in table
+        if name != "real (reference)"
+    }
     steps = max(run_summary(run)["steps"] for run in runs.values())
-    save(plotting.compare_grids({name: run.final_grid() for name, run in runs.items()},
-                                title=f"Notebook 02: D's dropout after {steps:,} steps"), out / "02_ablation_grids.png")
-    save(plotting.metrics_table(table, "Notebook 02: the dropout ablation, judged by the MNIST classifier",
-                                assessment.TABLE_COLUMNS),
-         out / "02_ablation_table.png")
+    save(
+        plotting.compare_grids(
+            {name: run.final_grid() for name, run in runs.items()},
+            title=f"Notebook 02: D's dropout after {steps:,} steps",
+        ),
+        out / "02_ablation_grids.png",
+    )
+    save(
+        plotting.metrics_table(
+            table,
+            "Notebook 02: the dropout ablation, judged by the MNIST classifier",
+            assessment.TABLE_COLUMNS,
+        ),
+        out / "02_ablation_table.png",
+    )
     return {"runs": {name: run_summary(run) for name, run in runs.items()}, "metrics": table}
 
 
 def notebook_05(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "05_dcgan_fashion_mnist"
     runs = {path.name: RunFolder(path) for path in sorted(folder.glob("*_dg1"))}
-    save(plotting.compare_grids({name.removesuffix("_dg1"): run.final_grid() for name, run in runs.items()},
-                                title=f"Notebook 05 after {max(run_summary(r)['steps'] for r in runs.values()):,} "
-                                      f"steps per class"), out / "05_classes.png")
+    save(
+        plotting.compare_grids(
+            {name.removesuffix("_dg1"): run.final_grid() for name, run in runs.items()},
+            title=f"Notebook 05 after {max(run_summary(r)['steps'] for r in runs.values()):,} "
+            f"steps per class",
+        ),
+        out / "05_classes.png",
+    )
     return {name: run_summary(run) for name, run in runs.items()}
 
 
@@ -87,11 +121,17 @@ def notebook_07(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "07_dense_vs_dcgan_mnist"
     runs = {name: RunFolder(folder / name) for name in ("dense", "DCGAN")}
     steps = run_summary(runs["dense"])["steps"]
-    save(plotting.compare_grids({name: run.final_grid() for name, run in runs.items()},
-                                title=f"Notebook 07: dense GAN and DCGAN after {steps:,} steps"),
-         out / "07_dense_vs_dcgan.png")
-    return {"runs": {name: run_summary(run) for name, run in runs.items()},
-            "metrics": assessment.load_table(folder / "metrics.json")}
+    save(
+        plotting.compare_grids(
+            {name: run.final_grid() for name, run in runs.items()},
+            title=f"Notebook 07: dense GAN and DCGAN after {steps:,} steps",
+        ),
+        out / "07_dense_vs_dcgan.png",
+    )
+    return {
+        "runs": {name: run_summary(run) for name, run in runs.items()},
+        "metrics": assessment.load_table(folder / "metrics.json"),
+    }
 
 
 def notebook_08(artifacts: Path, out: Path) -> dict:
@@ -101,30 +141,55 @@ def notebook_08(artifacts: Path, out: Path) -> dict:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
     return f"{model}, {os.cpu_count()} cores, {platform.system()}"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--artifacts", default=None, help="the artifacts root (default: GAN_ARTIFACTS_DIR or artifacts/)")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "results"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--artifacts",
+        default=None,
+        help="the artifacts root (default: GAN_ARTIFACTS_DIR or artifacts/)",
+    )
+    parser.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "results")
+    )
     args = parser.parse_args()
     artifacts = Path(args.artifacts) if args.artifacts else config.artifacts_dir()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {"machine": machine()}
-    for name, make in (("01", notebook_01), ("02", notebook_02), ("05", notebook_05), ("07", notebook_07),
-                       ("08", notebook_08)):
+    for name, make in (
+        ("01", notebook_01),
+        ("02", notebook_02),
+        ("05", notebook_05),
+        ("07", notebook_07),
+        ("08", notebook_08),
+    ):
         try:
             summary[name] = make(artifacts, out)
         except (FileNotFoundError, IndexError, KeyError) as error:
-            print(f"notebook {name}: skipped, its runs are not in {artifacts} ({error.__class__.__name__}: {error})")
+            print(
+                f"notebook {name}: skipped, its runs are not in {artifacts} ({error.__class__.__name__}: {error})"
+            )
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
     total = sum(path.stat().st_size for path in out.iterdir())
-    print(f"{out}: {len(list(out.iterdir()))} files, {total / 2 ** 20:.2f} MB")
+    print(f"{out}: {len(list(out.iterdir()))} files, {total / 2**20:.2f} MB")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Usage: python scripts/set_repository.py OWNER/NAME [--branch BRANCH]
 Rewrites REPOSITORY and BRANCH in gan_helpers/colab.py (their one home), then makes every notebook's badge
 (first cell) and setup cell (second cell) from them, and replaces the old address in README.md.
 """
+
 import argparse
 import importlib
 import json
@@ -20,7 +21,10 @@ BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 def set_constants(repository: str, branch: str) -> tuple[str, str]:
     """Rewrite REPOSITORY and BRANCH in colab.py; returns the old (repository, branch)."""
     text = COLAB_MODULE.read_text()
-    old = (re.search(r'^REPOSITORY = "([^"]*)"', text, re.M).group(1), re.search(r'^BRANCH = "([^"]*)"', text, re.M).group(1))
+    old = (
+        re.search(r'^REPOSITORY = "([^"]*)"', text, re.M).group(1),
+        re.search(r'^BRANCH = "([^"]*)"', text, re.M).group(1),
+    )
     text = re.sub(r'^REPOSITORY = "[^"]*"', f'REPOSITORY = "{repository}"', text, flags=re.M)
     COLAB_MODULE.write_text(re.sub(r'^BRANCH = "[^"]*"', f'BRANCH = "{branch}"', text, flags=re.M))
     return old
@@ -40,7 +44,9 @@ def _lines(text: str) -> list[str]:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("repository", help="OWNER/NAME on GitHub")
     parser.add_argument("--branch", default="main")
     args = parser.parse_args()
@@ -52,9 +58,13 @@ def main():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         rewrite_notebook(path, colab)
     readme = ROOT / "README.md"
-    text = readme.read_text().replace(f"/{old_repository}/blob/{old_branch}/", f"/{args.repository}/blob/{args.branch}/")
+    text = readme.read_text().replace(
+        f"/{old_repository}/blob/{old_branch}/", f"/{args.repository}/blob/{args.branch}/"
+    )
     readme.write_text(text.replace(f"github.com/{old_repository}", f"github.com/{args.repository}"))
-    print(f"Badges, setup cells and README links now point at {args.repository}, branch {args.branch}.")
+    print(
+        f"Badges, setup cells and README links now point at {args.repository}, branch {args.branch}."
+    )
 
 
 if __name__ == "__main__":

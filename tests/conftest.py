@@ -1,4 +1,5 @@
 """Shared fixtures: quiet TensorFlow, a private artifacts folder, and tiny networks for fast trainer tests."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -28,9 +29,12 @@ def make_tiny_gan():
     from gan_helpers import training
 
     def make(dropout_rates=(0.3,), num_classes=None, **gan_options):
-        generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1), num_classes=num_classes)
-        discriminator = models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=dropout_rates,
-                                                   num_classes=num_classes)
+        generator = models.dense_generator(
+            latent_dim=8, units=(16,), image_shape=(8, 8, 1), num_classes=num_classes
+        )
+        discriminator = models.dense_discriminator(
+            image_shape=(8, 8, 1), units=(16,), dropout_rates=dropout_rates, num_classes=num_classes
+        )
         gan = training.GAN(generator, discriminator, num_classes=num_classes, **gan_options)
         gan.compile()
         return gan

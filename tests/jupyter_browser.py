@@ -3,6 +3,7 @@
 The browser is Debian's ``chromium`` driven through its ``chromium-driver`` (both under /usr/bin, or where
 the CHROMIUM and CHROMEDRIVER variables say); Selenium never downloads one.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,14 @@ WINDOW = (1280, 900)
 # JupyterLab settings for a quiet, fully rendered notebook: every cell in the page (no windowing, so the
 # whole notebook can be read and photographed), no blank space past its end, no news or update pop-ups.
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "scrollPastEnd": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "scrollPastEnd": False,
+    },
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
 }
 
 
@@ -37,14 +43,17 @@ def missing_browser() -> str | None:
         return "selenium is not installed (pip install -r requirements.txt)"
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
     if missing:
-        return (f"no {' or '.join(missing)}: install Debian's chromium and chromium-driver "
-                "(apt-get install chromium chromium-driver) or set CHROMIUM and CHROMEDRIVER")
+        return (
+            f"no {' or '.join(missing)}: install Debian's chromium and chromium-driver "
+            "(apt-get install chromium chromium-driver) or set CHROMIUM and CHROMEDRIVER"
+        )
     return None
 
 
 @contextmanager
-def jupyterlab_server(root_dir: Path, state_dir: Path, env: dict[str, str],
-                      start_timeout: float = 120) -> Iterator[str]:
+def jupyterlab_server(
+    root_dir: Path, state_dir: Path, env: dict[str, str], start_timeout: float = 120
+) -> Iterator[str]:
     """Run JupyterLab on 127.0.0.1 (a free port, a random token) serving ``root_dir``; yields its URL with token.
 
     Its settings, workspaces, runtime files and log go to ``state_dir``. On exit the server and every
@@ -57,13 +66,29 @@ def jupyterlab_server(root_dir: Path, state_dir: Path, env: dict[str, str],
         path.write_text(json.dumps(values))
     runtime_dir = state_dir / "runtime"
     token = secrets.token_hex(16)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-               "--ServerApp.port=0", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root_dir}", "--LabApp.expose_app_in_browser=True",
-               f"--LabApp.user_settings_dir={settings_dir}", f"--LabApp.workspaces_dir={state_dir / 'workspaces'}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port=0",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+        "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.user_settings_dir={settings_dir}",
+        f"--LabApp.workspaces_dir={state_dir / 'workspaces'}",
+    ]
     log = (state_dir / "jupyterlab.log").open("w")
-    server = subprocess.Popen(command, env={**env, "JUPYTER_RUNTIME_DIR": str(runtime_dir)},
-                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        command,
+        env={**env, "JUPYTER_RUNTIME_DIR": str(runtime_dir)},
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         info = _server_info(runtime_dir / f"jpserver-{server.pid}.json", server, start_timeout)
         yield f"{info['url'].rstrip('/')}/lab?token={token}"
@@ -80,7 +105,9 @@ def _server_info(info_file: Path, server: subprocess.Popen, timeout: float) -> d
             return json.loads(info_file.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterLab did not start; see its log next to {info_file.parent}") from None
+                raise RuntimeError(
+                    f"JupyterLab did not start; see its log next to {info_file.parent}"
+                ) from None
             time.sleep(0.2)
 
 
@@ -111,9 +138,19 @@ def chromium(user_data_dir: Path) -> Iterator["selenium.webdriver.Chrome"]:  # n
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--hide-scrollbars", f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={user_data_dir}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        f"--user-data-dir={user_data_dir}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
     try:
@@ -129,7 +166,9 @@ def open_lab(driver, lab_url: str, timeout: float = 120) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(lab_url)
-    WebDriverWait(driver, timeout, poll_frequency=0.5).until(lambda d: d.execute_script("return !!window.jupyterapp;"))
+    WebDriverWait(driver, timeout, poll_frequency=0.5).until(
+        lambda d: d.execute_script("return !!window.jupyterapp;")
+    )
     driver.execute_async_script("window.jupyterapp.restored.then(arguments[arguments.length - 1]);")
 
 
@@ -167,7 +206,9 @@ class NotebookPage:
         self.panel_id = driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "window.jupyterapp.commands.execute('docmanager:open', {path: arguments[0]})"
-            ".then(panel => panel.context.ready.then(() => done(panel.id)));", path)
+            ".then(panel => panel.context.ready.then(() => done(panel.id)));",
+            path,
+        )
         self.wait_until_idle(timeout)
 
     @property
@@ -192,7 +233,9 @@ class NotebookPage:
             if state["ready"] and state["kernel"] == "idle" and not state["running"] and finished:
                 return state
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.path}: still running after {timeout:.0f} s (kernel {state['kernel']})")
+                raise TimeoutError(
+                    f"{self.path}: still running after {timeout:.0f} s (kernel {state['kernel']})"
+                )
             time.sleep(0.5)
 
     def run_all(self, timeout: float) -> dict:
@@ -211,8 +254,12 @@ class NotebookPage:
         """Click the menu bar's ``menu``, then its entry labelled ``item``."""
         from selenium.webdriver.common.by import By
 
-        self.driver.find_element(By.XPATH, f"//li[contains(@class, 'lm-MenuBar-item')][div[text()='{menu}']]").click()
-        self.driver.find_element(By.XPATH, f"//li[contains(@class, 'lm-Menu-item')][div[text()='{item}']]").click()
+        self.driver.find_element(
+            By.XPATH, f"//li[contains(@class, 'lm-MenuBar-item')][div[text()='{menu}']]"
+        ).click()
+        self.driver.find_element(
+            By.XPATH, f"//li[contains(@class, 'lm-Menu-item')][div[text()='{item}']]"
+        ).click()
 
     def type_into_cell(self, index: int, text: str) -> None:
         """Click into cell ``index``'s editor, select all of it and type ``text`` over it."""
@@ -228,24 +275,38 @@ class NotebookPage:
         self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "const panel = window.jupyterapp.shell.widgets('main').find(w => w.id === arguments[0]);"
-            "panel.sessionContext.shutdown().then(done, done);", self.panel_id)
+            "panel.sessionContext.shutdown().then(done, done);",
+            self.panel_id,
+        )
 
     @staticmethod
     def errors(state: dict) -> list[str]:
         """Every error output, as "cell N: Name: message"."""
-        return [f"cell {i}: {o['ename']}: {o['text']}" for i, cell in enumerate(state["cells"])
-                for o in cell["outputs"] if o["type"] == "error"]
+        return [
+            f"cell {i}: {o['ename']}: {o['text']}"
+            for i, cell in enumerate(state["cells"])
+            for o in cell["outputs"]
+            if o["type"] == "error"
+        ]
 
     @staticmethod
     def stderr(state: dict) -> list[str]:
         """Every stderr stream output (JupyterLab shows it in red), as "cell N: text"."""
-        return [f"cell {i}: {o['text']}" for i, cell in enumerate(state["cells"])
-                for o in cell["outputs"] if o["type"] == "stream" and o["name"] == "stderr"]
+        return [
+            f"cell {i}: {o['text']}"
+            for i, cell in enumerate(state["cells"])
+            for o in cell["outputs"]
+            if o["type"] == "stream" and o["name"] == "stderr"
+        ]
 
     @staticmethod
     def cell_index(state: dict, containing: str) -> int:
         """The index of the one code cell whose source contains ``containing``."""
-        matches = [i for i, c in enumerate(state["cells"]) if c["type"] == "code" and containing in c["source"]]
+        matches = [
+            i
+            for i, c in enumerate(state["cells"])
+            if c["type"] == "code" and containing in c["source"]
+        ]
         assert len(matches) == 1, f"{len(matches)} code cells contain {containing!r}"
         return matches[0]
 
@@ -259,13 +320,17 @@ class NotebookPage:
             "return Array.from(arguments[0].querySelectorAll('.jp-OutputArea-output img'))"
             ".filter(img => img.complete && img.naturalWidth > 0)"
             ".map(img => ({mime: img.closest('[data-mime-type]').dataset.mimeType,"
-            "              width: img.naturalWidth, height: img.naturalHeight}));", self.cell(index))
+            "              width: img.naturalWidth, height: img.naturalHeight}));",
+            self.cell(index),
+        )
 
     def screenshot(self, path: Path) -> Path:
         """A PNG of the whole notebook, top to bottom: the window is stretched to the notebook's height for it."""
         height = self.driver.execute_script(
             "const outer = document.getElementById(arguments[0]).querySelector('.jp-WindowedPanel-outer');"
-            "outer.scrollTop = 0; return outer.scrollHeight - outer.clientHeight;", self.panel_id)
+            "outer.scrollTop = 0; return outer.scrollHeight - outer.clientHeight;",
+            self.panel_id,
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         self.driver.set_window_size(WINDOW[0], min(WINDOW[1] + height, 16000))
         try:
@@ -278,7 +343,8 @@ class NotebookPage:
 def selects_too_narrow(element) -> list[str]:
     """The <select>s under the page ``element`` whose chosen option's text is wider than the room the select
     gives it (its inner width less its padding, where the arrow sits), each as "text (needs N px, has M px)"."""
-    return element.parent.execute_script("""
+    return element.parent.execute_script(
+        """
         const canvas = document.createElement('canvas').getContext('2d');
         return Array.from(arguments[0].querySelectorAll('select')).flatMap(select => {
           const style = getComputedStyle(select);
@@ -287,11 +353,15 @@ def selects_too_narrow(element) -> list[str]:
           const needs = canvas.measureText(text).width;
           const has = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
           return needs > has ? [`${text} (needs ${needs.toFixed(1)} px, has ${has.toFixed(1)} px)`] : [];
-        });""", element)
+        });""",
+        element,
+    )
 
 
 def truncated_buttons(element) -> list[str]:
     """The buttons under the page ``element`` whose label does not fit (shown cut, with an ellipsis), by title."""
     return element.parent.execute_script(
         "return Array.from(arguments[0].querySelectorAll('button'))"
-        ".filter(b => b.scrollWidth > b.clientWidth).map(b => b.title || b.textContent);", element)
+        ".filter(b => b.scrollWidth > b.clientWidth).map(b => b.title || b.textContent);",
+        element,
+    )

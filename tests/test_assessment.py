@@ -45,10 +45,13 @@ def test_accuracy_and_confidence():
     assert assessment.mean_confidence(np.array([[0.9, 0.1], [0.4, 0.6]])) == pytest.approx(0.75)
 
 
-@pytest.mark.parametrize("images, message", [
-    (np.zeros((5, 32, 32, 3)), r"Expected images of shape \(N, 28, 28, 1\)"),
-    (np.full((5, 28, 28, 1), 255.0), r"Expected pixel values in \[-1, 1\]"),
-])
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (np.zeros((5, 32, 32, 3)), r"Expected images of shape \(N, 28, 28, 1\)"),
+        (np.full((5, 28, 28, 1), 255.0), r"Expected pixel values in \[-1, 1\]"),
+    ],
+)
 def test_classify_rejects_wrong_shape_or_range(images, message):
     with pytest.raises(ValueError, match=message):
         assessment.classify(assessment.load_classifier(), images)
@@ -68,12 +71,17 @@ def test_missing_and_corrupt_classifier_files(tmp_path):
         assessment.load_classifier(corrupt)
 
 
-SHIPPED = [("mnist", 0.99, (28, 28, 1), 128), ("fashion_mnist", 0.91, (28, 28, 1), 128),
-           ("cifar10", 0.80, (32, 32, 3), 256)]
+SHIPPED = [
+    ("mnist", 0.99, (28, 28, 1), 128),
+    ("fashion_mnist", 0.91, (28, 28, 1), 128),
+    ("cifar10", 0.80, (32, 32, 3), 256),
+]
 
 
 @pytest.mark.parametrize("dataset, target, shape, feature_count", SHIPPED)
-def test_shipped_classifier_is_accurate_on_real_test_set(needs_local_data, dataset, target, shape, feature_count):
+def test_shipped_classifier_is_accurate_on_real_test_set(
+    needs_local_data, dataset, target, shape, feature_count
+):
     from gan_helpers import data
 
     classifier = assessment.load_classifier(assessment.classifier_path(dataset))
@@ -91,13 +99,15 @@ def test_shipped_classifier_loads_without_custom_objects(dataset, target, shape,
 
     model = keras.models.load_model(assessment.classifier_path(dataset), compile=False)
     assert model.input_shape == (None, *shape) and model.output_shape == (None, 10)
-    assert assessment.classifier_path(dataset).stat().st_size < 12 * 2 ** 20
+    assert assessment.classifier_path(dataset).stat().st_size < 12 * 2**20
 
 
 def test_per_class_accuracy_counts_each_requested_class():
     labels = np.array([0, 0, 1, 1, 1, 2])
     predicted = np.array([0, 1, 1, 1, 0, 0])
-    np.testing.assert_allclose(assessment.per_class_accuracy(predicted, labels, 4), [0.5, 2 / 3, 0.0, np.nan])
+    np.testing.assert_allclose(
+        assessment.per_class_accuracy(predicted, labels, 4), [0.5, 2 / 3, 0.0, np.nan]
+    )
     with pytest.raises(ValueError, match="as many predictions as labels"):
         assessment.per_class_accuracy(predicted[:3], labels)
 
@@ -105,7 +115,9 @@ def test_per_class_accuracy_counts_each_requested_class():
 def test_most_confident_ranks_by_top_or_intended_class_probability():
     probabilities = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
     np.testing.assert_array_equal(assessment.most_confident(probabilities, 2), [1, 2])
-    np.testing.assert_array_equal(assessment.most_confident(probabilities, 3, intended_class=1), [2, 0, 3])
+    np.testing.assert_array_equal(
+        assessment.most_confident(probabilities, 3, intended_class=1), [2, 0, 3]
+    )
 
 
 def test_classifier_input_resizes_and_repeats_a_gray_channel():
@@ -135,7 +147,9 @@ def _random_colour_folder(folder, count):
     folder.mkdir()
     rng = np.random.default_rng(0)
     for i in range(count):
-        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype="uint8")).save(folder / f"{i:03d}.png")
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype="uint8")).save(
+            folder / f"{i:03d}.png"
+        )
     return folder
 
 

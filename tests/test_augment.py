@@ -9,12 +9,15 @@ SEED = tf.constant([3, 7], tf.int32)
 
 def _distinct_images(count=6, size=16, channels=3):
     """Images whose pixels are all different, in [-1, 1], so any moved pixel can be traced."""
-    values = np.arange(count * size * size * channels, dtype="float32").reshape(count, size, size, channels)
+    values = np.arange(count * size * size * channels, dtype="float32").reshape(
+        count, size, size, channels
+    )
     return values / values.max() * 1.8 - 0.9
 
 
-@pytest.mark.parametrize("policy", [["colour"], ["translation"], ["cutout"],
-                                    ["colour", "translation", "cutout"]])
+@pytest.mark.parametrize(
+    "policy", [["colour"], ["translation"], ["cutout"], ["colour", "translation", "cutout"]]
+)
 def test_same_seed_same_augmentation_other_seed_other(policy):
     images = _distinct_images()
     augmentation = augment.diff_augment(policy)
@@ -30,16 +33,21 @@ def test_translation_shifts_whole_images_within_an_eighth_and_fills_with_zero():
     images = _distinct_images(count=20, size=16)
     moved = augment.translate(images, SEED).numpy()
     for original, shifted in zip(images, moved):
-        matches = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
-                   if np.array_equal(shifted, _shift(original, dy, dx))]
+        matches = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if np.array_equal(shifted, _shift(original, dy, dx))
+        ]
         assert len(matches) == 1  # exactly one shift of at most 16/8 = 2 pixels explains the image
 
 
 def _shift(image, dy, dx):
     out = np.zeros_like(image)
     height, width = image.shape[:2]
-    out[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
-        image[max(-dy, 0):height - max(dy, 0), max(-dx, 0):width - max(dx, 0)]
+    out[max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = image[
+        max(-dy, 0) : height - max(dy, 0), max(-dx, 0) : width - max(dx, 0)
+    ]
     return out
 
 
@@ -49,7 +57,9 @@ def test_cutout_erases_one_square_of_at_most_half_the_side():
     for mask in erased[..., 0]:
         rows, columns = np.nonzero(mask)
         assert 0 < mask.sum() <= 8 * 8
-        assert mask[rows.min():rows.max() + 1, columns.min():columns.max() + 1].all()  # one solid rectangle
+        assert mask[
+            rows.min() : rows.max() + 1, columns.min() : columns.max() + 1
+        ].all()  # one solid rectangle
     assert (erased.sum(axis=(1, 2, 3)) == 8 * 8 * 3).any()  # a square wholly inside the image
 
 
@@ -87,8 +97,9 @@ def test_generator_gradient_passes_through_the_augmentation():
 def test_works_inside_an_xla_compiled_function():
     images = _distinct_images()
     compiled = tf.function(augment.diff_augment(), jit_compile=True)
-    np.testing.assert_allclose(compiled(images, SEED).numpy(), augment.diff_augment()(images, SEED).numpy(),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        compiled(images, SEED).numpy(), augment.diff_augment()(images, SEED).numpy(), atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("policy", [[], ["rotation"], ["cutout", "cutout"]])

@@ -8,19 +8,38 @@ Full-page screenshots go to ``$GAN_ARTIFACTS_DIR/browser_tests`` (default ``arti
 
 Without Chromium the tests skip, saying why; under ``CI=true`` they fail instead.
 """
+
 import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from jupyter_browser import NotebookPage, chromium, jupyterlab_server, missing_browser, open_lab, \
-    selects_too_narrow, truncated_buttons
+from jupyter_browser import (
+    NotebookPage,
+    chromium,
+    jupyterlab_server,
+    missing_browser,
+    open_lab,
+    selects_too_narrow,
+    truncated_buttons,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = Path(os.environ.get("GAN_ARTIFACTS_DIR") or REPO / "artifacts") / "browser_tests"
 RUN_TIMEOUT = 900  # seconds for one "Run All Cells" in fast mode
-LABELS = [7, 2, 1, 0, 4, 9, 5, 6, 3, 8]  # every digit once, so a label that lands on the wrong image shows
+LABELS = [
+    7,
+    2,
+    1,
+    0,
+    4,
+    9,
+    5,
+    6,
+    3,
+    8,
+]  # every digit once, so a label that lands on the wrong image shows
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +56,16 @@ def lab(tmp_path_factory):
     # A student's environment plus fast mode: without the log threshold that conftest and .ci/run set, and
     # without PYTEST_CURRENT_TEST, under which ipykernel stops showing what libraries write to the process's
     # stderr (the red lines a student sees).
-    env = {name: value for name, value in os.environ.items()
-           if name not in {"PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL"}}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL"}
+    }
     env.update(GAN_FAST="1", GAN_ARTIFACTS_DIR=str(artifacts))
-    with jupyterlab_server(work / "notebooks", work / "server", env) as url, chromium(work / "chromium") as driver:
+    with (
+        jupyterlab_server(work / "notebooks", work / "server", env) as url,
+        chromium(work / "chromium") as driver,
+    ):
         open_lab(driver, url)
         yield driver, artifacts
 
@@ -53,11 +78,22 @@ def test_notebook_01_runs_and_shows_its_figures(lab):
 
     assert page.errors(state) == []
     assert page.stderr(state) == [], "red stderr output, such as TensorFlow's start-up log"
-    run_a, run_b = page.cell_index(state, "training.train(literal"), page.cell_index(state, "training.train(gan")
-    assert len(page.rendered_images(run_a)) == 2, "run A: a 5x5 grid every 100 of its 200 fast steps"
-    assert len(page.rendered_images(run_b)) == 3, "run B: a 5x5 grid every 100 of its 300 fast steps"
-    assert len(page.rendered_images(page.cell_index(state, "plotting.plot_losses"))) == 2, "loss and accuracy plots"
-    assert [image["mime"] for image in page.rendered_images(page.cell_index(state, "progress_gif"))] == ["image/gif"]
+    run_a, run_b = (
+        page.cell_index(state, "training.train(literal"),
+        page.cell_index(state, "training.train(gan"),
+    )
+    assert len(page.rendered_images(run_a)) == 2, (
+        "run A: a 5x5 grid every 100 of its 200 fast steps"
+    )
+    assert len(page.rendered_images(run_b)) == 3, (
+        "run B: a 5x5 grid every 100 of its 300 fast steps"
+    )
+    assert len(page.rendered_images(page.cell_index(state, "plotting.plot_losses"))) == 2, (
+        "loss and accuracy plots"
+    )
+    assert [
+        image["mime"] for image in page.rendered_images(page.cell_index(state, "progress_gif"))
+    ] == ["image/gif"]
     page.shutdown_kernel()
 
 
@@ -82,13 +118,17 @@ def test_notebook_03_label_sheet_prints_and_saves_the_chosen_digits(lab):
     assert len(selects) == 10
     for select, digit in zip(selects, LABELS):
         Select(select).select_by_visible_text(str(digit))
-    assert [Select(select).first_selected_option.text for select in selects] == [str(d) for d in LABELS]
+    assert [Select(select).first_selected_option.text for select in selects] == [
+        str(d) for d in LABELS
+    ]
     assert selects_too_narrow(sheet) == [], "each dropdown must show the digit chosen in it"
     assert truncated_buttons(sheet) == [], "the button's label must show in full"
 
     sheet.find_element("xpath", ".//button[contains(., 'Show HAND_LABELS')]").click()
     printed = f"HAND_LABELS = {LABELS}"
-    WebDriverWait(driver, 30).until(lambda _: sheet.find_element("css selector", ".widget-output").text.strip())
+    WebDriverWait(driver, 30).until(
+        lambda _: sheet.find_element("css selector", ".widget-output").text.strip()
+    )
     assert sheet.find_element("css selector", ".widget-output").text.strip() == printed
 
     labels_cell = page.cell_index(state, "HAND_LABELS = []")
@@ -98,5 +138,7 @@ def test_notebook_03_label_sheet_prints_and_saves_the_chosen_digits(lab):
     assert state["cells"][labels_cell]["source"] == printed
     assert page.errors(state) == []
     assert json.loads(hand_labels_file.read_text()) == LABELS
-    assert len(page.rendered_images(page.cell_index(state, "resolve_hand_labels"))) == 1, "the grid of your labels"
+    assert len(page.rendered_images(page.cell_index(state, "resolve_hand_labels"))) == 1, (
+        "the grid of your labels"
+    )
     page.shutdown_kernel()

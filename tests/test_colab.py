@@ -3,6 +3,7 @@
 The Drive test runs a notebook under pytest exactly as the README says (``pytest --nbval-lax``, without
 GAN_FAST), in a kernel where a stand-in ``google.colab`` package is imported at start-up, as in Colab.
 """
+
 import json
 import os
 import re
@@ -18,9 +19,11 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 FAKE_COLAB = {  # google stays a namespace package: TensorFlow needs google.protobuf from site-packages
     "google/colab/__init__.py": "",
-    "google/colab/drive.py": ("import os\n\ndef mount(mountpoint):\n"
-                              "    os.makedirs(os.path.join(mountpoint, 'MyDrive'), exist_ok=True)\n"
-                              "    print('Mounted at ' + mountpoint)\n"),
+    "google/colab/drive.py": (
+        "import os\n\ndef mount(mountpoint):\n"
+        "    os.makedirs(os.path.join(mountpoint, 'MyDrive'), exist_ok=True)\n"
+        "    print('Mounted at ' + mountpoint)\n"
+    ),
     "sitecustomize.py": "import google.colab\n",  # Colab's Python has it imported before any cell runs
 }
 
@@ -43,8 +46,18 @@ def test_set_repository_rewrites_badges_setup_cells_and_readme(tmp_path):
     for part in ("gan_helpers", "notebooks", "scripts"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
-    done = subprocess.run([sys.executable, str(tmp_path / "scripts" / "set_repository.py"), "my-course/gans",
-                           "--branch", "spring"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(tmp_path / "scripts" / "set_repository.py"),
+            "my-course/gans",
+            "--branch",
+            "spring",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     for path in sorted((tmp_path / "notebooks").glob("*.ipynb")):
         title, setup = _cells(path)[:2]
@@ -55,10 +68,18 @@ def test_set_repository_rewrites_badges_setup_cells_and_readme(tmp_path):
 
 
 def test_a_failed_clone_stops_the_setup_cell_with_the_url_it_tried(tmp_path):
-    pretend_colab = "import sys, types; sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+    pretend_colab = (
+        "import sys, types; sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+    )
     url = f"file://{tmp_path}/no-such-repository"
-    done = subprocess.run([sys.executable, "-S", "-c", pretend_colab + colab.setup_cell()], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path, env={**os.environ, "GAN_REPOSITORY_URL": url})
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", pretend_colab + colab.setup_cell()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "GAN_REPOSITORY_URL": url},
+    )
     assert done.returncode != 0
     assert "RuntimeError: Setup failed at: git clone" in done.stderr
     assert f"The bundle comes from {url}, branch {colab.BRANCH}: check REPOSITORY" in done.stderr
@@ -68,13 +89,24 @@ def test_pytest_nbval_as_typed_runs_fast_and_a_colab_notebook_keeps_its_runs_on_
     for name, text in FAKE_COLAB.items():
         (tmp_path / "fake_colab" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "fake_colab" / name).write_text(text)
-    env = {name: value for name, value in os.environ.items()
-           if name not in {"GAN_FAST", "GAN_ARTIFACTS_DIR", "PYTEST_CURRENT_TEST"}}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"GAN_FAST", "GAN_ARTIFACTS_DIR", "PYTEST_CURRENT_TEST"}
+    }
     env.update(PYTHONPATH=str(tmp_path / "fake_colab"), GAN_DRIVE_MOUNT=str(tmp_path / "drive"))
-    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "notebooks/03_generate_samples.ipynb"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "notebooks/03_generate_samples.ipynb"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     runs = tmp_path / "drive" / "MyDrive" / "gan-coursework-runs"
     assert (runs / "03_generate_samples" / "samples.npz").is_file()
-    fallback = json.loads((runs / "03_generate_samples" / "fallback_run" / "history.json").read_text())
+    fallback = json.loads(
+        (runs / "03_generate_samples" / "fallback_run" / "history.json").read_text()
+    )
     assert fallback[-1]["step"] == 200  # notebook 03's fast value (full: 5,000)

@@ -18,8 +18,9 @@ def test_mnist_train_matches_known_mean(needs_local_data):
 
 
 def test_class_filter_by_name_and_index(needs_local_data):
-    sneakers, labels = data.load_images("fashion_mnist", classes=["sneaker", 1], split="test",
-                                        return_labels=True)
+    sneakers, labels = data.load_images(
+        "fashion_mnist", classes=["sneaker", 1], split="test", return_labels=True
+    )
     assert set(labels) == {1, 7} and len(sneakers) == 2000
 
 
@@ -29,8 +30,9 @@ def test_cifar_tree_class_by_name(needs_local_data):
     assert -1.0 <= horses.min() < -0.9 and 0.9 < horses.max() <= 1.0
 
 
-@pytest.mark.parametrize("name, classes", [("mnist", [10]), ("fashion_mnist", ["sandwich"]),
-                                           ("cifar10", ["unicorn"])])
+@pytest.mark.parametrize(
+    "name, classes", [("mnist", [10]), ("fashion_mnist", ["sandwich"]), ("cifar10", ["unicorn"])]
+)
 def test_unknown_class_names_what_is_expected(name, classes):
     with pytest.raises(ValueError, match="expected (an index )?0-9"):
         data.load_images(name, classes=classes)
@@ -47,7 +49,9 @@ def test_offline_without_copy_names_the_variable(tmp_path, monkeypatch):
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     monkeypatch.setattr(data, "_download", _failing_download)
-    with pytest.raises(FileNotFoundError, match=r"GAN_DATA_DIR.*fashion-mnist/train-images-idx3-ubyte.gz"):
+    with pytest.raises(
+        FileNotFoundError, match=r"GAN_DATA_DIR.*fashion-mnist/train-images-idx3-ubyte.gz"
+    ):
         data.load_images("fashion_mnist")
 
 
@@ -86,14 +90,18 @@ def test_empty_folder_and_folder_without_images_are_clear_errors(tmp_path):
 def test_unreadable_images_are_named(tmp_path):
     _save(tmp_path / "good.png", "RGB")
     (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
-    with pytest.raises(ValueError, match=r"1 of the 2 image files .* cannot be read as images .*: broken.jpg"):
+    with pytest.raises(
+        ValueError, match=r"1 of the 2 image files .* cannot be read as images .*: broken.jpg"
+    ):
         data.load_folder(tmp_path)
 
 
 def test_mixed_grayscale_and_colour_need_a_choice(tmp_path):
     _save(tmp_path / "a" / "gray.png", "L", value=255)
     _save(tmp_path / "b" / "colour.png", "RGB", value=255)
-    with pytest.raises(ValueError, match="mixes 1 grayscale images .* with 1 colour ones .* grayscale=True"):
+    with pytest.raises(
+        ValueError, match="mixes 1 grayscale images .* with 1 colour ones .* grayscale=True"
+    ):
         data.load_folder(tmp_path)
     assert data.load_folder(tmp_path, grayscale=True).shape == (2, 6, 6, 1)
     assert data.load_folder(tmp_path, grayscale=False, image_size=(4, 4)).shape == (2, 4, 4, 3)
@@ -110,8 +118,11 @@ def test_example_folder_holds_the_requested_class_images(needs_local_data, tmp_p
     assert sorted(p.name for p in folder.iterdir()) == ["bird", "horse"]
     assert len(list((folder / "horse").glob("*.png"))) == 12
     images = data.load_folder(folder)
-    np.testing.assert_allclose(np.sort(images[12:].mean(axis=(1, 2, 3))),  # horse/ sorts after bird/
-                               np.sort(data.load_images("cifar10", "horse")[:12].mean(axis=(1, 2, 3))), atol=0.01)
+    np.testing.assert_allclose(
+        np.sort(images[12:].mean(axis=(1, 2, 3))),  # horse/ sorts after bird/
+        np.sort(data.load_images("cifar10", "horse")[:12].mean(axis=(1, 2, 3))),
+        atol=0.01,
+    )
 
 
 def _folder_of_distinct_images(folder, count, mode="RGB", size=(10, 12)):
@@ -130,7 +141,9 @@ def _folder_of_distinct_images(folder, count, mode="RGB", size=(10, 12)):
 def test_image_folder_streams_batches_that_resume_where_they_stopped(tmp_path):
     source = data.ImageFolder(_folder_of_distinct_images(tmp_path, 40), holdout=0.1, flip=True)
     assert len(source) == 36 and source.image_shape == (12, 10, 3)
-    whole = [b.numpy() for b in source.batches(8, seed=5).take(10)]  # 80 images: more than two epochs
+    whole = [
+        b.numpy() for b in source.batches(8, seed=5).take(10)
+    ]  # 80 images: more than two epochs
     resumed = [b.numpy() for b in source.batches(8, seed=5, first_batch=6).take(4)]
     assert whole[0].shape == (8, 12, 10, 3) and whole[0].dtype == np.float32
     assert -1.0 <= min(b.min() for b in whole) and max(b.max() for b in whole) <= 1.0
@@ -142,7 +155,9 @@ def test_image_folder_streams_batches_that_resume_where_they_stopped(tmp_path):
 
 def test_image_folder_flips_some_real_images_and_only_when_asked(tmp_path):
     folder = _folder_of_distinct_images(tmp_path, 40)
-    flipped = np.concatenate([b.numpy() for b in data.ImageFolder(folder, flip=True).batches(8, 0).take(8)])
+    flipped = np.concatenate(
+        [b.numpy() for b in data.ImageFolder(folder, flip=True).batches(8, 0).take(8)]
+    )
     plain = np.concatenate([b.numpy() for b in data.ImageFolder(folder).batches(8, 0).take(8)])
     bright_left = plain[:, :, 0, 0] == 1.0
     assert bright_left.all()  # every image as stored has its bright column on the left
@@ -159,7 +174,9 @@ def test_image_folder_holds_out_the_same_share_whatever_the_run(tmp_path):
     assert len(held) == 10 and len(trained) == 40 and not set(held) & set(trained)
     assert held == data.ImageFolder(folder, holdout=0.2).files["holdout"]
     assert held != sorted(folder.glob("*.png"))[:10]  # drawn at random, not the first ten
-    batch_values = {round(float(v), 4) for b in source.batches(10, 0).take(8) for v in b.numpy()[:, 5, 5, 0]}
+    batch_values = {
+        round(float(v), 4) for b in source.batches(10, 0).take(8) for v in b.numpy()[:, 5, 5, 0]
+    }
     held_values = {round(float(v), 4) for v in source.images("holdout")[:, 5, 5, 0]}
     assert batch_values and not batch_values & held_values  # training never sees a held-out image
     assert data.ImageFolder(folder, holdout=0).files["holdout"] == []
@@ -198,15 +215,24 @@ def test_a_huge_image_is_refused_by_name_before_anything_decodes_it(tmp_path):
     from PIL import Image
 
     _save(tmp_path / "small.png", "RGB")
-    side = int(data.MAX_IMAGE_PIXELS ** 0.5) + 1
-    Image.new("L", (side, side)).save(tmp_path / "scan.png")  # all black: small on disk, huge decoded
-    with pytest.raises(ValueError, match=r"1 of the 2 images .* have more than 50,000,000 pixels: scan.png"):
+    side = int(data.MAX_IMAGE_PIXELS**0.5) + 1
+    # all black: small on disk, huge decoded
+    Image.new("L", (side, side)).save(tmp_path / "scan.png")
+    with pytest.raises(
+        ValueError, match=r"1 of the 2 images .* have more than 50,000,000 pixels: scan.png"
+    ):
         data.ImageFolder(tmp_path, grayscale=False, holdout=0)
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"holdout": 1.0}, r"in \[0, 1\)"), ({"holdout": 0.1}, "keeps 0 out of training"),
-    ({"image_size": (32, 0)}, "Expected image_size"), ({"image_size": 31.5}, "Expected image_size")])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"holdout": 1.0}, r"in \[0, 1\)"),
+        ({"holdout": 0.1}, "keeps 0 out of training"),
+        ({"image_size": (32, 0)}, "Expected image_size"),
+        ({"image_size": 31.5}, "Expected image_size"),
+    ],
+)
 def test_image_folder_refuses_bad_options(tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
         data.ImageFolder(_folder_of_distinct_images(tmp_path, 5), **options)

@@ -3,6 +3,7 @@ average of G included.
 
 Logical devices must be configured before TensorFlow starts, so the comparison runs in a fresh process.
 """
+
 import json
 import os
 import subprocess
@@ -45,14 +46,21 @@ print(json.dumps({"single": single, "mirrored": mirrored, "replicas": replicas,
 def test_two_device_mirrored_run_matches_single_device():
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2
     for key in ("d_loss", "g_loss", "d_acc", "g_acc"):
         single, mirrored = result["single"][key], result["mirrored"][key]
         assert len(single) == len(mirrored) == 6
-        assert all(abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in zip(single, mirrored)), (key, single, mirrored)
+        assert all(abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in zip(single, mirrored)), (
+            key,
+            single,
+            mirrored,
+        )
     assert result["single"]["d_loss"][0] != result["single"]["d_loss"][-1]  # it trained
     for single, mirrored in zip(result["single_average"], result["mirrored_average"], strict=True):
-        np.testing.assert_allclose(mirrored, single, rtol=1e-3, atol=1e-5)  # the moving average of G, too
+        # the moving average of G, too
+        np.testing.assert_allclose(mirrored, single, rtol=1e-3, atol=1e-5)

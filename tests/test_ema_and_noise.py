@@ -1,4 +1,5 @@
 """The moving average of G's weights (settings.ema) and the noise distribution (settings.noise)."""
+
 import numpy as np
 import pytest
 
@@ -13,7 +14,8 @@ def _images(count=64):
 def test_ema_weights_equal_the_closed_form_average_after_k_steps(make_tiny_gan):
     gan = make_tiny_gan(ema=0.9)
     start = [w.copy() for w in gan.ema_generator.get_weights()]
-    np.testing.assert_array_equal(start[0], gan.generator.get_weights()[0])  # it starts as a copy of G
+    # it starts as a copy of G
+    np.testing.assert_array_equal(start[0], gan.generator.get_weights()[0])
     live_after_step = []
     for _ in range(12):
         gan.generator_step(16)
@@ -23,8 +25,10 @@ def test_ema_weights_equal_the_closed_form_average_after_k_steps(make_tiny_gan):
     for index, initial in enumerate(start):
         expected = np.prod(decays) * initial
         for t, live in enumerate(live_after_step):
-            expected = expected + (1 - decays[t]) * np.prod(decays[t + 1:]) * live[index]
-        np.testing.assert_allclose(gan.ema_generator.get_weights()[index], expected, rtol=1e-5, atol=1e-6)
+            expected = expected + (1 - decays[t]) * np.prod(decays[t + 1 :]) * live[index]
+        np.testing.assert_allclose(
+            gan.ema_generator.get_weights()[index], expected, rtol=1e-5, atol=1e-6
+        )
 
 
 def test_without_ema_there_is_no_average_and_the_sampling_generator_is_g(make_tiny_gan):
@@ -32,15 +36,27 @@ def test_without_ema_there_is_no_average_and_the_sampling_generator_is_g(make_ti
     assert gan.ema_generator is None and gan.sampling_generator is gan.generator
 
 
-def test_ema_draws_the_grids_and_is_saved_as_generator_with_the_live_g_beside_it(make_tiny_gan, tmp_path):
+def test_ema_draws_the_grids_and_is_saved_as_generator_with_the_live_g_beside_it(
+    make_tiny_gan, tmp_path
+):
     gan = make_tiny_gan(ema=0.99)
-    training.train(gan, _images(), steps=20, run_dir=tmp_path, batch_size=8, log_interval=10,
-                   sample_interval=10, show_samples=False)
+    training.train(
+        gan,
+        _images(),
+        steps=20,
+        run_dir=tmp_path,
+        batch_size=8,
+        log_interval=10,
+        sample_interval=10,
+        show_samples=False,
+    )
     run = RunFolder(tmp_path)
     noise, _ = training.fixed_grid_inputs(gan)
     np.testing.assert_allclose(run.final_grid(), gan.ema_generator(noise).numpy(), atol=1e-6)
     assert not np.allclose(run.final_grid(), gan.generator(noise).numpy(), atol=1e-3)
-    np.testing.assert_allclose(run.generator()(noise).numpy(), gan.ema_generator(noise).numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        run.generator()(noise).numpy(), gan.ema_generator(noise).numpy(), atol=1e-6
+    )
     live = sampling.load_generator(run.live_generator_file)
     np.testing.assert_allclose(live(noise).numpy(), gan.generator(noise).numpy(), atol=1e-6)
 
@@ -58,7 +74,9 @@ def test_resume_gives_the_same_ema_as_an_uninterrupted_run(make_tiny_gan, tmp_pa
     training.train(fresh(), _images(), steps=20, run_dir=tmp_path / "stopped", **options)
     resumed = fresh()  # a new process would build this from scratch too
     training.train(resumed, _images(), steps=40, run_dir=tmp_path / "stopped", **options)
-    for a, b in zip(straight.ema_generator.get_weights(), resumed.ema_generator.get_weights(), strict=True):
+    for a, b in zip(
+        straight.ema_generator.get_weights(), resumed.ema_generator.get_weights(), strict=True
+    ):
         np.testing.assert_array_equal(a, b)
 
 

@@ -1,4 +1,5 @@
 """A folder of the students' own images, end to end: the size chosen for it, and a GAN trained on it."""
+
 import numpy as np
 
 from gan_helpers import augment, config, recipes, training
@@ -11,7 +12,9 @@ def _xray_like_folder(folder, count=20, side=200):
     folder.mkdir()
     rng = np.random.default_rng(0)
     for i in range(count):
-        Image.fromarray(rng.integers(0, 256, (side, side), dtype="uint8"), "L").save(folder / f"{i:02d}.png")
+        Image.fromarray(rng.integers(0, 256, (side, side), dtype="uint8"), "L").save(
+            folder / f"{i:02d}.png"
+        )
     return folder
 
 
@@ -26,7 +29,9 @@ def test_a_200_pixel_grayscale_folder_is_read_at_the_nearest_size_and_says_so(tm
 def test_a_run_on_a_streamed_folder_resumes_as_if_it_had_never_stopped(tmp_path, make_tiny_gan):
     """Flipped real images and DiffAugment on both sides, stopped after 2 steps and resumed to 4: the same
     weights as 4 steps in one go."""
-    source = recipes.folder_source(_xray_like_folder(tmp_path / "xrays", side=20), image_size=8, flip=True)
+    source = recipes.folder_source(
+        _xray_like_folder(tmp_path / "xrays", side=20), image_size=8, flip=True
+    )
     options = {"batch_size": 4, "log_interval": 2, "sample_interval": 2, "show_samples": False}
     weights = {}
     for name, stops in (("straight", [4]), ("resumed", [2, 4])):

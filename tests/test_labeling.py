@@ -37,9 +37,14 @@ def test_no_labels_means_skip_not_invent(capsys):
     assert "skipped" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("labels, message", [([1, 2, 3], "Expected 10 hand labels"),
-                                             ([1] * 9 + [10], "digits 0-9"),
-                                             (["7"] * 10, "digits 0-9")])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ([1, 2, 3], "Expected 10 hand labels"),
+        ([1] * 9 + [10], "digits 0-9"),
+        (["7"] * 10, "digits 0-9"),
+    ],
+)
 def test_bad_hand_labels(labels, message):
     with pytest.raises(ValueError, match=message):
         labeling.resolve_hand_labels(labels, 10)

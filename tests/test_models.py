@@ -25,20 +25,30 @@ def test_generator_output_is_in_tanh_range_and_d_outputs_probabilities():
     images = generator(np.random.default_rng(0).standard_normal((4, 100)).astype("float32")).numpy()
     assert images.min() >= -1 and images.max() <= 1
     probabilities = discriminator(images).numpy()
-    assert probabilities.shape == (4, 1) and (0 <= probabilities).all() and (probabilities <= 1).all()
+    assert (
+        probabilities.shape == (4, 1) and (0 <= probabilities).all() and (probabilities <= 1).all()
+    )
 
 
 def test_dropout_rates_are_parameters():
     no_dropout = models.dense_discriminator(dropout_rates=(0.0, 0.0))
     assert not [layer for layer in no_dropout.layers if "dropout" in layer.name]
-    rates = [layer.rate for layer in models.dense_discriminator(dropout_rates=(0.4, 0.2)).layers
-             if "dropout" in layer.name]
+    rates = [
+        layer.rate
+        for layer in models.dense_discriminator(dropout_rates=(0.4, 0.2)).layers
+        if "dropout" in layer.name
+    ]
     assert rates == [0.4, 0.2]
 
 
-@pytest.mark.parametrize("build, shape", [(models.dense_generator, (28, 28)),
-                                          (models.compact_generator, (30, 30, 1)),
-                                          (models.constant_width_discriminator, (32, 32, 2))])
+@pytest.mark.parametrize(
+    "build, shape",
+    [
+        (models.dense_generator, (28, 28)),
+        (models.compact_generator, (30, 30, 1)),
+        (models.constant_width_discriminator, (32, 32, 2)),
+    ],
+)
 def test_impossible_image_shape_is_refused(build, shape):
     with pytest.raises(ValueError, match="Expected image_shape|divisible by"):
         build(image_shape=shape)
@@ -55,7 +65,11 @@ def test_conditional_dense_networks_take_labels_as_one_hot_inputs():
     # Only the first Dense layer of each grows: 10 one-hot inputs x its units.
     assert generator.count_params() - models.dense_generator().count_params() == 10 * 256
     assert discriminator.count_params() - models.dense_discriminator().count_params() == 10 * 1024
-    noise, labels = np.ones((2, 100), "float32"), np.array([3, 7], "int32")  # same noise, two digits
+    # same noise, two digits
+    noise, labels = (
+        np.ones((2, 100), "float32"),
+        np.array([3, 7], "int32"),
+    )
     images = np.asarray(generator([noise, labels]))
     assert images.shape == (2, 28, 28, 1) and not np.allclose(images[0], images[1])
     assert discriminator([images, labels]).shape == (2, 1)
@@ -81,10 +95,13 @@ def test_halving_width_builds_every_power_of_two_size_gray_or_colour(size, chann
     shape = (size, size, channels)
     generator = models.halving_width_generator(latent_dim=16, image_shape=shape, base_width=8)
     discriminator = models.halving_width_discriminator(image_shape=shape, base_width=8)
-    images = np.asarray(generator(np.random.default_rng(0).standard_normal((2, 16)).astype("float32")))
+    images = np.asarray(
+        generator(np.random.default_rng(0).standard_normal((2, 16)).astype("float32"))
+    )
     assert images.shape == (2, size, size, channels) and np.abs(images).max() <= 1
     assert discriminator(images).shape == (2, 1)
-    assert _channels(generator, type(generator.layers[-1]))[-2] == 8  # the base width next to the image
+    # the base width next to the image
+    assert _channels(generator, type(generator.layers[-1]))[-2] == 8
 
 
 def test_halving_width_base_width_scales_the_work_quadratically():
@@ -94,8 +111,10 @@ def test_halving_width_base_width_scales_the_work_quadratically():
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from flops import forward_macs_per_layer
 
-    narrow, wide = (sum(forward_macs_per_layer(models.halving_width_discriminator(base_width=w)))
-                    for w in (32, 64))
+    narrow, wide = (
+        sum(forward_macs_per_layer(models.halving_width_discriminator(base_width=w)))
+        for w in (32, 64)
+    )
     assert wide / narrow == pytest.approx(4, rel=0.05)
 
 
@@ -105,8 +124,9 @@ def test_halving_width_refuses_sizes_it_cannot_make(shape):
         models.halving_width_generator(image_shape=shape)
 
 
-@pytest.mark.parametrize("size, nearest", [(1, 8), (28, 32), (45, 32), (46, 64), (64, 64), (150, 128),
-                                           (200, 256)])
+@pytest.mark.parametrize(
+    "size, nearest", [(1, 8), (28, 32), (45, 32), (46, 64), (64, 64), (150, 128), (200, 256)]
+)
 def test_halving_width_size_is_the_nearest_on_a_log_scale(size, nearest):
     assert models.halving_width_size(size) == nearest
 

@@ -12,8 +12,13 @@ def test_display_range_maps_generator_range_to_unit_interval():
 def test_grid_and_curves_have_titles_and_labelled_axes():
     grid = plotting.image_grid(np.zeros((25, 28, 28, 1)), title="step 10")
     assert len(grid.axes) == 25 and grid._suptitle.get_text() == "step 10"
-    history = [{"step": s, "d_loss": 0.6, "g_loss": 0.9, "d_acc": 0.5, "g_acc": 0.3} for s in (100, 200)]
-    for figure in (plotting.plot_losses(history), plotting.plot_accuracies({"a": history, "b": history})):
+    history = [
+        {"step": s, "d_loss": 0.6, "g_loss": 0.9, "d_acc": 0.5, "g_acc": 0.3} for s in (100, 200)
+    ]
+    for figure in (
+        plotting.plot_losses(history),
+        plotting.plot_accuracies({"a": history, "b": history}),
+    ):
         axis = figure.axes[0]
         assert axis.get_xlabel().startswith("training step") and axis.get_ylabel()
         assert len(axis.get_lines()) in (2, 4)
@@ -30,7 +35,9 @@ def test_progress_gif_has_one_frame_per_grid(tmp_path):
 
     (tmp_path / "samples").mkdir()
     for step in (100, 200, 300):
-        np.save(tmp_path / "samples" / f"step_{step:06d}.npy", np.full((4, 8, 8, 1), step / 300 * 2 - 1))
+        np.save(
+            tmp_path / "samples" / f"step_{step:06d}.npy", np.full((4, 8, 8, 1), step / 300 * 2 - 1)
+        )
     with Image.open(plotting.progress_gif(tmp_path)) as gif:
         assert gif.n_frames == 3
     with pytest.raises(FileNotFoundError):
@@ -42,7 +49,8 @@ def test_image_rows_has_one_labelled_row_per_set_and_saves(tmp_path):
     figure = plotting.image_rows(rows, title="interpolation")
     axes = np.array(figure.axes).reshape(2, 10)
     assert [axes[r, 0].get_ylabel() for r in range(2)] == ["dense", "DCGAN"]
-    assert len(axes[1, 5].images) == 1 and len(axes[1, 6].images) == 0  # the shorter row leaves blanks
+    # the shorter row leaves blanks
+    assert len(axes[1, 5].images) == 1 and len(axes[1, 6].images) == 0
     plotting.show_and_close(figure, show=False, save_to=tmp_path / "rows.png")
     assert (tmp_path / "rows.png").stat().st_size > 0
 
@@ -53,7 +61,10 @@ def test_panel_per_run_gives_each_run_its_own_scale_and_labelled_axes():
     figure = plotting.plot_losses({"A": collapsed, "B": calm}, panel_per_run=True)
     axes = figure.axes
     assert len(axes) == 2 and all(axis.get_ylabel() for axis in axes)
-    assert axes[-1].get_xlabel().startswith("training step") and axes[1].get_ylim()[1] < 5 < axes[0].get_ylim()[1]
+    assert (
+        axes[-1].get_xlabel().startswith("training step")
+        and axes[1].get_ylim()[1] < 5 < axes[0].get_ylim()[1]
+    )
     assert [line.get_label() for line in axes[1].get_lines()] == ["B D loss", "B GAN loss"]
 
 
@@ -65,10 +76,17 @@ def test_compare_grids_wraps_into_rows_of_columns():
 
 
 def test_metrics_table_shows_every_row_and_the_chosen_columns():
-    rows = {"run": {"classifier_score": 8.5, "covered": 10.0}, "real": {"classifier_score": 9.8, "covered": 10.0}}
-    figure = plotting.metrics_table(rows, "a table", {"classifier_score": "CS", "covered": "classes", "other": "x"})
+    rows = {
+        "run": {"classifier_score": 8.5, "covered": 10.0},
+        "real": {"classifier_score": 9.8, "covered": 10.0},
+    }
+    figure = plotting.metrics_table(
+        rows, "a table", {"classifier_score": "CS", "covered": "classes", "other": "x"}
+    )
     texts = [cell.get_text().get_text() for cell in figure.axes[0].tables[0].get_celld().values()]
-    assert {"CS", "classes", "run", "real", "8.500", "10", "9.800"} <= set(texts) and "x" not in texts
+    assert {"CS", "classes", "run", "real", "8.500", "10", "9.800"} <= set(
+        texts
+    ) and "x" not in texts
     plotting.show_and_close(figure, show=False)
 
 

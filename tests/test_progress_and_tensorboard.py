@@ -1,4 +1,5 @@
 """What a student watches while a run trains: the live progress bar, the record lines and TensorBoard."""
+
 import fcntl
 import os
 import pty
@@ -24,9 +25,12 @@ def _run_child_in(tmp_path, terminal: bool) -> str:
     returns what it wrote to stderr."""
     command = [sys.executable, str(CHILD), str(tmp_path / "run"), "40", str(tmp_path / "out.npz")]
     if not terminal:
-        return subprocess.run(command, capture_output=True, text=True, timeout=300, check=True).stderr
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=300, check=True
+        ).stderr
     leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 40 rows of 120 columns
+    # 40 rows of 120 columns
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower)
     os.close(follower)
     chunks = []
@@ -63,17 +67,28 @@ def _events(log_dir):
     return events
 
 
-def test_tensorboard_holds_the_four_metrics_and_the_grids_and_a_resume_continues_the_log(make_tiny_gan, tmp_path):
-    options = {"batch_size": 8, "log_interval": 10, "sample_interval": 20, "show_samples": False,
-               "tensorboard": True}
+def test_tensorboard_holds_the_four_metrics_and_the_grids_and_a_resume_continues_the_log(
+    make_tiny_gan, tmp_path
+):
+    options = {
+        "batch_size": 8,
+        "log_interval": 10,
+        "sample_interval": 20,
+        "show_samples": False,
+        "tensorboard": True,
+    }
     training.train(make_tiny_gan(), _images(), steps=40, run_dir=tmp_path, **options)
-    history = training.train(make_tiny_gan(), _images(), steps=60, run_dir=tmp_path, **options)  # resumed
+    # resumed
+    history = training.train(make_tiny_gan(), _images(), steps=60, run_dir=tmp_path, **options)
     events = _events(tmp_path / "tensorboard")
     tags = events.Tags()
     for name in training.METRIC_NAMES:
         values = events.Tensors(name)
         assert [event.step for event in values] == [10, 20, 30, 40, 50, 60]
-        logged = [float(np.asarray(__import__("tensorflow").make_ndarray(event.tensor_proto))) for event in values]
+        logged = [
+            float(np.asarray(__import__("tensorflow").make_ndarray(event.tensor_proto)))
+            for event in values
+        ]
         np.testing.assert_allclose(logged, [row[name] for row in history], rtol=1e-6)
     assert "samples" in tags["tensors"]
     grids = events.Tensors("samples")

@@ -1,5 +1,6 @@
 """The reliability contract (DESIGN.md): nothing written half, nothing non-finite kept, resume is the same
 run, a seed seeds, never start over silently. With real processes, real signals and real files."""
+
 import json
 import os
 import signal
@@ -23,13 +24,23 @@ def _images(count=64, seed=0):
 
 
 def _train(gan, run_dir, steps, **options):
-    options = {"batch_size": 8, "log_interval": 10, "sample_interval": 10, "show_samples": False, **options}
+    options = {
+        "batch_size": 8,
+        "log_interval": 10,
+        "sample_interval": 10,
+        "show_samples": False,
+        **options,
+    }
     return training.train(gan, _images(), steps=steps, run_dir=run_dir, **options)
 
 
 def _child(run_dir, steps, out, *flags):
-    return subprocess.Popen([sys.executable, str(CHILD), str(run_dir), str(steps), str(out), *flags],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), str(run_dir), str(steps), str(out), *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _finish(process, timeout=300):
@@ -45,7 +56,9 @@ def _kill_when(process, marker: str, timeout=300) -> str:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=timeout)
             return line.strip()
-    raise AssertionError(f"the child ended without printing {marker!r}: {process.stderr.read()[-3000:]}")
+    raise AssertionError(
+        f"the child ended without printing {marker!r}: {process.stderr.read()[-3000:]}"
+    )
 
 
 def _arrays(path):
@@ -59,6 +72,7 @@ def _losses(history):
 
 # --- Resume is the same run ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory) -> Path:
     """The final weights (.npz) and history (.json) of a 60-step child run that nothing stopped."""
@@ -70,20 +84,27 @@ def uninterrupted(tmp_path_factory) -> Path:
 def _assert_same_run(resumed: Path, uninterrupted: Path) -> None:
     for a, b in zip(_arrays(uninterrupted), _arrays(resumed), strict=True):
         np.testing.assert_array_equal(a, b)
-    histories = [json.loads(path.with_suffix(".json").read_text()) for path in (uninterrupted, resumed)]
+    histories = [
+        json.loads(path.with_suffix(".json").read_text()) for path in (uninterrupted, resumed)
+    ]
     assert _losses(histories[0]) == _losses(histories[1])
 
 
 def test_a_run_killed_mid_training_resumes_bit_identical_with_dropout_on(tmp_path, uninterrupted):
     killed = _child(tmp_path / "run", 60, tmp_path / "ignored.npz", "--slow")
-    _kill_when(killed, "step      30/")  # checkpoint 30 is written; the child is training towards 40
+    # checkpoint 30 is written; the child is training towards 40
+    _kill_when(killed, "step      30/")
     assert not (tmp_path / "ignored.npz").exists()
     _finish(_child(tmp_path / "run", 60, tmp_path / "resumed.npz"))
     _assert_same_run(tmp_path / "resumed.npz", uninterrupted)
 
 
-def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one_and_resumes(tmp_path, uninterrupted):
-    killed = _child(tmp_path / "run", 60, tmp_path / "ignored.npz", "--pause-writing", "step_000030.npz")
+def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one_and_resumes(
+    tmp_path, uninterrupted
+):
+    killed = _child(
+        tmp_path / "run", 60, tmp_path / "ignored.npz", "--pause-writing", "step_000030.npz"
+    )
     line = _kill_when(killed, "PAUSED")
     assert line.endswith("checkpoints/step_000030.npz")
     run = RunFolder(tmp_path / "run")
@@ -95,10 +116,13 @@ def test_sigkill_while_writing_a_checkpoint_keeps_the_previous_one_and_resumes(t
 
 
 def test_sigkill_during_the_final_save_leaves_no_half_model_and_a_rerun_saves_it(tmp_path):
-    killed = _child(tmp_path / "run", 20, tmp_path / "ignored.npz", "--pause-writing", "generator.keras")
+    killed = _child(
+        tmp_path / "run", 20, tmp_path / "ignored.npz", "--pause-writing", "generator.keras"
+    )
     _kill_when(killed, "PAUSED")
     run = RunFolder(tmp_path / "run")
-    assert not run.generator_file.exists()  # no 0-byte or half generator.keras for a notebook to "load"
+    # no 0-byte or half generator.keras for a notebook to "load"
+    assert not run.generator_file.exists()
     with pytest.raises(FileNotFoundError, match="No saved generator"):
         run.generator()
     out = _finish(_child(tmp_path / "run", 20, tmp_path / "again.npz"))
@@ -111,7 +135,9 @@ def test_a_full_disk_stops_with_a_clear_error_and_loses_nothing(tmp_path):
     run = RunFolder(tmp_path / "run")
     history_before = run.history_file.read_text()
     checkpoint_size = run.checkpoint_files()[-1].stat().st_size
-    full = _child(tmp_path / "run", 40, tmp_path / "ignored.npz", "--file-limit", str(checkpoint_size // 2))
+    full = _child(
+        tmp_path / "run", 40, tmp_path / "ignored.npz", "--file-limit", str(checkpoint_size // 2)
+    )
     out, err = full.communicate(timeout=300)
     assert full.returncode != 0
     assert "Could not write" in err and "step_000030.npz" in err and "Free some disk space" in err
@@ -123,6 +149,7 @@ def test_a_full_disk_stops_with_a_clear_error_and_loses_nothing(tmp_path):
 
 # --- A seed seeds -------------------------------------------------------------------------------------
 
+
 def test_two_processes_with_the_same_recipe_seed_give_identical_histories(tmp_path):
     first = _child(tmp_path / "a", 20, tmp_path / "a.npz", "--recipe")
     second = _child(tmp_path / "b", 20, tmp_path / "b.npz", "--recipe")
@@ -133,7 +160,9 @@ def test_two_processes_with_the_same_recipe_seed_give_identical_histories(tmp_pa
         np.testing.assert_array_equal(a, b)
 
 
-def test_the_gan_seed_fixes_dropout_and_data_order_whatever_was_drawn_before(tmp_path, make_tiny_gan):
+def test_the_gan_seed_fixes_dropout_and_data_order_whatever_was_drawn_before(
+    tmp_path, make_tiny_gan
+):
     def history_after_unrelated_draws(draws, seed, run_dir):
         keras.utils.set_random_seed(0)
         gan = make_tiny_gan(seed=seed)
@@ -142,17 +171,25 @@ def test_the_gan_seed_fixes_dropout_and_data_order_whatever_was_drawn_before(tmp
             np.random.rand()
         return _losses(_train(gan, run_dir, 20))
 
-    assert history_after_unrelated_draws(0, 5, tmp_path / "a") == history_after_unrelated_draws(7, 5, tmp_path / "b")
-    assert history_after_unrelated_draws(0, 5, tmp_path / "c") != history_after_unrelated_draws(0, 6, tmp_path / "d")
+    assert history_after_unrelated_draws(0, 5, tmp_path / "a") == history_after_unrelated_draws(
+        7, 5, tmp_path / "b"
+    )
+    assert history_after_unrelated_draws(0, 5, tmp_path / "c") != history_after_unrelated_draws(
+        0, 6, tmp_path / "d"
+    )
 
 
 # --- Nothing non-finite kept ----------------------------------------------------------------------------
+
 
 def test_a_nan_pixel_is_refused_up_front_with_its_count_and_index(make_tiny_gan, tmp_path):
     images = _images()
     images[17, 3, 4, 0] = np.nan
     images[40, 0, 0, 0] = np.inf
-    with pytest.raises(ValueError, match=r"2 of the 64 images hold NaN or infinite pixels \(the first is image 17\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"2 of the 64 images hold NaN or infinite pixels \(the first is image 17\)",
+    ):
         training.train(make_tiny_gan(), images, steps=10, run_dir=tmp_path / "run")
     assert not (tmp_path / "run").exists()
 
@@ -161,28 +198,43 @@ def test_an_absurd_learning_rate_stops_at_the_step_and_keeps_the_last_good_check
     def gan(learning_rate):
         keras.utils.set_random_seed(0)
         generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
-        discriminator = models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,))
+        discriminator = models.dense_discriminator(
+            image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,)
+        )
         result = training.GAN(generator, discriminator)
-        result.compile(d_optimizer=keras.optimizers.Adam(learning_rate), g_optimizer=keras.optimizers.Adam(learning_rate))
+        result.compile(
+            d_optimizer=keras.optimizers.Adam(learning_rate),
+            g_optimizer=keras.optimizers.Adam(learning_rate),
+        )
         return result
 
     _train(gan(2e-4), tmp_path, 20)
     run = RunFolder(tmp_path)
     good_generator = run.generator_file.read_bytes()
-    with pytest.raises(training.TrainingDiverged, match=r"stopped at step 21: a loss became NaN .*step_000020.npz"
-                                                        r", is kept.*D 1e\+30, G 1e\+30"):
+    with pytest.raises(
+        training.TrainingDiverged,
+        match=r"stopped at step 21: a loss became NaN .*step_000020.npz"
+        r", is kept.*D 1e\+30, G 1e\+30",
+    ):
         _train(gan(1e30), tmp_path, 60)
     assert [p.name for p in run.checkpoint_files()] == ["step_000010.npz", "step_000020.npz"]
     assert [row["step"] for row in run.history()] == [10, 20]
     assert all(np.isfinite(row[k]) for row in run.history() for k in training.METRIC_NAMES)
     assert list(run.grids()) == [10, 20] and run.generator_file.read_bytes() == good_generator
     resumed = gan(2e-4)
-    assert [row["step"] for row in _train(resumed, tmp_path, 30)] == [10, 20, 30]  # the good run goes on
+    assert [row["step"] for row in _train(resumed, tmp_path, 30)] == [
+        10,
+        20,
+        30,
+    ]  # the good run goes on
 
 
 # --- Damaged run folders: repaired from what is there, or refused -----------------------------------------
 
-def test_a_truncated_newest_checkpoint_is_skipped_with_a_warning_for_the_older_one(make_tiny_gan, tmp_path):
+
+def test_a_truncated_newest_checkpoint_is_skipped_with_a_warning_for_the_older_one(
+    make_tiny_gan, tmp_path
+):
     _train(make_tiny_gan(), tmp_path, 20)
     newest = RunFolder(tmp_path).checkpoint_file(20)
     newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
@@ -194,7 +246,9 @@ def test_a_truncated_newest_checkpoint_is_skipped_with_a_warning_for_the_older_o
 
 
 @pytest.mark.parametrize("damage", ["delete", "garble", "shorten"])
-def test_a_damaged_history_file_is_rebuilt_from_the_checkpoint(make_tiny_gan, tmp_path, capsys, damage):
+def test_a_damaged_history_file_is_rebuilt_from_the_checkpoint(
+    make_tiny_gan, tmp_path, capsys, damage
+):
     _train(make_tiny_gan(), tmp_path, 20)
     run = RunFolder(tmp_path)
     intact = run.history()
@@ -218,18 +272,25 @@ def test_a_run_whose_checkpoints_are_all_gone_is_refused_not_overwritten(make_ti
     history_before = run.history_file.read_text()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(training.RunFolderError, match=r"holds a run \(history.json up to step 20.*resume=False"):
+        with pytest.raises(
+            training.RunFolderError, match=r"holds a run \(history.json up to step 20.*resume=False"
+        ):
             _train(make_tiny_gan(), tmp_path, 40)
     assert run.history_file.read_text() == history_before and len(run.checkpoint_files()) == 2
 
 
 def test_resuming_a_folder_of_other_networks_says_so(make_tiny_gan, tmp_path):
     _train(make_tiny_gan(), tmp_path, 20)
-    wider = training.GAN(models.dense_generator(latent_dim=8, units=(32,), image_shape=(8, 8, 1)),
-                         models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,)))
+    wider = training.GAN(
+        models.dense_generator(latent_dim=8, units=(32,), image_shape=(8, 8, 1)),
+        models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,)),
+    )
     wider.compile()
-    with pytest.raises(ValueError, match=r"was trained with other networks: it holds dense_generator \(1,?\d+ "
-                                         r"parameters\).*Use another run_dir"):
+    with pytest.raises(
+        ValueError,
+        match=r"was trained with other networks: it holds dense_generator \(1,?\d+ "
+        r"parameters\).*Use another run_dir",
+    ):
         _train(wider, tmp_path, 40)
 
 
@@ -241,6 +302,7 @@ def test_a_changed_setting_on_resume_is_reported(make_tiny_gan, tmp_path):
 
 # --- Errors that speak the student's language -------------------------------------------------------------
 
+
 def test_labels_for_an_unconditional_gan_are_refused(make_tiny_gan, tmp_path):
     with pytest.raises(ValueError, match="labels were given, but this GAN is unconditional"):
         _train(make_tiny_gan(), tmp_path, 10, labels=np.zeros(64, "int64"))
@@ -248,12 +310,15 @@ def test_labels_for_an_unconditional_gan_are_refused(make_tiny_gan, tmp_path):
 
 def test_no_images_is_a_clear_error(make_tiny_gan, tmp_path):
     with pytest.raises(ValueError, match=r"Expected at least one image of shape \(8, 8, 1\)"):
-        training.train(make_tiny_gan(), np.zeros((0, 8, 8, 1), "float32"), steps=10, run_dir=tmp_path)
+        training.train(
+            make_tiny_gan(), np.zeros((0, 8, 8, 1), "float32"), steps=10, run_dir=tmp_path
+        )
 
 
 def test_default_intervals_always_fit_the_step_count(make_tiny_gan, tmp_path):
-    history = training.train(make_tiny_gan(), _images(), steps=65, run_dir=tmp_path, batch_size=8,
-                             show_samples=False)
+    history = training.train(
+        make_tiny_gan(), _images(), steps=65, run_dir=tmp_path, batch_size=8, show_samples=False
+    )
     assert history[-1]["step"] == 65 and list(RunFolder(tmp_path).grids())[-1] == 65
 
 

@@ -44,9 +44,15 @@ def test_atomic_write_leaves_the_old_file_when_the_writer_fails(tmp_path):
 
 
 def test_atomic_write_makes_a_missing_folder_and_names_the_cause_of_other_failures(tmp_path):
-    write_atomically(tmp_path / "new" / "folder" / "grid.png", lambda temporary: temporary.write_text("png"))
+    write_atomically(
+        tmp_path / "new" / "folder" / "grid.png", lambda temporary: temporary.write_text("png")
+    )
     assert (tmp_path / "new" / "folder" / "grid.png").read_text() == "png"
     (tmp_path / "a file").write_text("")
-    with pytest.raises(OSError, match=r"Could not write .*grid.png .*Fix the cause and run again") as failure:
-        write_atomically(tmp_path / "a file" / "grid.png", lambda temporary: temporary.write_text("png"))
+    with pytest.raises(
+        OSError, match=r"Could not write .*grid.png .*Fix the cause and run again"
+    ) as failure:
+        write_atomically(
+            tmp_path / "a file" / "grid.png", lambda temporary: temporary.write_text("png")
+        )
     assert "disk space" not in str(failure.value)

@@ -13,8 +13,11 @@ def test_noise_is_seeded_and_shaped():
 def test_generate_in_batches_matches_one_call():
     generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
     noise = sampling.noise(25, 8)
-    np.testing.assert_allclose(sampling.generate(generator, noise, batch_size=7),
-                               np.asarray(generator(noise, training=False)), atol=1e-6)
+    np.testing.assert_allclose(
+        sampling.generate(generator, noise, batch_size=7),
+        np.asarray(generator(noise, training=False)),
+        atol=1e-6,
+    )
     with pytest.raises(ValueError, match=r"Expected noise of shape \(N, 8\)"):
         sampling.generate(generator, sampling.noise(3, 100))
 
@@ -29,15 +32,22 @@ def test_recipe_uses_one_optimizer_per_network_with_the_settings_rates():
     assert gan.d_optimizer is not gan.g_optimizer
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
-    assert gan.g_optimizer.beta_1 == 0.9 and gan.d_optimizer.beta_1 == 0.5 and gan.settings.real_label == 1.0
-    tuned = recipes.dense_mnist_gan(g_learning_rate=4e-4)  # the dense default with one setting changed
+    assert (
+        gan.g_optimizer.beta_1 == 0.9
+        and gan.d_optimizer.beta_1 == 0.5
+        and gan.settings.real_label == 1.0
+    )
+    # the dense default with one setting changed
+    tuned = recipes.dense_mnist_gan(g_learning_rate=4e-4)
     assert float(tuned.g_optimizer.learning_rate) == pytest.approx(4e-4)
     assert float(tuned.d_optimizer.learning_rate) == pytest.approx(5e-4)
     assert tuned.settings == settings.DENSE_MNIST.replace(g_learning_rate=4e-4)
 
 
 def test_conditional_generation_needs_and_uses_labels():
-    generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1), num_classes=3)
+    generator = models.dense_generator(
+        latent_dim=8, units=(16,), image_shape=(8, 8, 1), num_classes=3
+    )
     noise = np.repeat(sampling.noise(1, 8), 3, axis=0)
     images = sampling.generate(generator, noise, labels=np.array([0, 1, 2]))
     assert images.shape == (3, 8, 8, 1)
@@ -59,7 +69,9 @@ def test_spherical_interpolation_runs_between_the_endpoints():
     np.testing.assert_allclose(path[0], start, atol=1e-5)
     np.testing.assert_allclose(path[-1], end, atol=1e-5)
     # Gaussian noise vectors of dimension 100 have norm ~10; the midpoint of a straight line would be ~7.
-    assert np.linalg.norm(path[4]) == pytest.approx((np.linalg.norm(start) + np.linalg.norm(end)) / 2, rel=0.05)
+    assert np.linalg.norm(path[4]) == pytest.approx(
+        (np.linalg.norm(start) + np.linalg.norm(end)) / 2, rel=0.05
+    )
     with pytest.raises(ValueError, match="count >= 2"):
         sampling.interpolate(start, end, count=1)
 
@@ -67,6 +79,9 @@ def test_spherical_interpolation_runs_between_the_endpoints():
 def test_dcgan_recipe_builds_the_named_networks_at_other_sizes():
     gan = recipes.dcgan("constant_width", image_shape=(64, 64, 1), d_steps=2)
     assert gan.generator.output_shape == (None, 64, 64, 1) and gan.settings.d_steps == 2
-    assert recipes.dcgan(recipes.DATASET_ARCHITECTURE["fashion_mnist"]).generator.count_params() == 865_281
+    assert (
+        recipes.dcgan(recipes.DATASET_ARCHITECTURE["fashion_mnist"]).generator.count_params()
+        == 865_281
+    )
     with pytest.raises(ValueError, match="Unknown DCGAN architecture 'vgg'"):
         recipes.dcgan("vgg")

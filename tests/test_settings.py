@@ -9,7 +9,11 @@ from gan_helpers.settings import BALANCED, DENSE_MNIST, LITERAL
 def test_literal_is_the_assignment_listing_and_balanced_changes_three_values():
     assert (LITERAL.real_label, LITERAL.d_learning_rate, LITERAL.d_beta_1) == (1.0, 2e-4, 0.5)
     assert (LITERAL.g_learning_rate, LITERAL.g_beta_1, LITERAL.d_steps) == (1e-3, 0.9, 1)
-    changed = {f.name for f in dataclasses.fields(LITERAL) if getattr(LITERAL, f.name) != getattr(BALANCED, f.name)}
+    changed = {
+        f.name
+        for f in dataclasses.fields(LITERAL)
+        if getattr(LITERAL, f.name) != getattr(BALANCED, f.name)
+    }
     assert changed == {"real_label", "g_learning_rate", "g_beta_1", "ema"}
     assert (BALANCED.real_label, BALANCED.g_learning_rate, BALANCED.g_beta_1) == (0.9, 2e-4, 0.5)
 
@@ -25,16 +29,19 @@ def test_settings_are_frozen_and_replace_makes_a_copy():
     assert two_to_one.d_steps == 2 and BALANCED.d_steps == 1
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"real_label": 0.4}, r"real_label must be in \(0.5, 1\]"),
-    ({"g_learning_rate": 0.0}, r"g_learning_rate must be in \(0, 1\)"),
-    ({"d_beta_1": 1.5}, r"d_beta_1 must be in \[0, 1\)"),
-    ({"d_steps": 1.5}, "d_steps .* must be an integer >= 1"),
-    ({"d_steps": 0}, "d_steps .* must be an integer >= 1"),
-    ({"lr": 1e-3}, r"Unknown setting\(s\) \['lr'\]; expected some of"),
-    ({"ema": 1.0}, r"ema must be a decay in \(0, 1\)"),
-    ({"noise": "gaussian"}, r"noise must be one of \('normal', 'uniform'\)"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"real_label": 0.4}, r"real_label must be in \(0.5, 1\]"),
+        ({"g_learning_rate": 0.0}, r"g_learning_rate must be in \(0, 1\)"),
+        ({"d_beta_1": 1.5}, r"d_beta_1 must be in \[0, 1\)"),
+        ({"d_steps": 1.5}, "d_steps .* must be an integer >= 1"),
+        ({"d_steps": 0}, "d_steps .* must be an integer >= 1"),
+        ({"lr": 1e-3}, r"Unknown setting\(s\) \['lr'\]; expected some of"),
+        ({"ema": 1.0}, r"ema must be a decay in \(0, 1\)"),
+        ({"noise": "gaussian"}, r"noise must be one of \('normal', 'uniform'\)"),
+    ],
+)
 def test_impossible_settings_say_what_is_expected(changes, message):
     with pytest.raises(ValueError, match=message):
         BALANCED.replace(**changes)
@@ -73,6 +80,7 @@ def test_decay_steps_lower_both_learning_rates_linearly_to_zero(make_tiny_gan):
     for _ in range(4):
         gan.train_step(images)
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(LITERAL.g_learning_rate * 0.6)
-    assert float(gan.d_optimizer.learning_rate) == pytest.approx(LITERAL.d_learning_rate * 0.6)  # 8 of 20 updates
+    # 8 of 20 updates
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(LITERAL.d_learning_rate * 0.6)
     with pytest.raises(ValueError, match="decay_steps must be a whole number >= 1"):
         LITERAL.replace(decay_steps=0)

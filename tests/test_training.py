@@ -39,15 +39,23 @@ def test_generator_step_changes_only_g(make_tiny_gan):
 @pytest.mark.parametrize("ratio", [1, 3])
 def test_d_to_g_ratio_holds(make_tiny_gan, ratio):
     gan = make_tiny_gan(d_steps=ratio)
-    gan.fit(data.real_image_batches(_images(), 8 * ratio), steps_per_epoch=5, shuffle=False, verbose=0)
+    gan.fit(
+        data.real_image_batches(_images(), 8 * ratio), steps_per_epoch=5, shuffle=False, verbose=0
+    )
     assert int(gan.g_optimizer.iterations.numpy()) == 5
     assert int(gan.d_optimizer.iterations.numpy()) == 5 * ratio
 
 
 def test_label_smoothing_sets_the_real_target(make_tiny_gan):
     """D loss = 0.5 (BCE(t, p_real) + BCE(0, p_fake)); moving t from 1 to 0.9 adds 0.05 * mean(logit p_real)."""
-    hard, smooth = make_tiny_gan(dropout_rates=(), real_label=1.0), make_tiny_gan(dropout_rates=(), real_label=0.9)
-    for source, target in ((hard.generator, smooth.generator), (hard.discriminator, smooth.discriminator)):
+    hard, smooth = (
+        make_tiny_gan(dropout_rates=(), real_label=1.0),
+        make_tiny_gan(dropout_rates=(), real_label=0.9),
+    )
+    for source, target in (
+        (hard.generator, smooth.generator),
+        (hard.discriminator, smooth.discriminator),
+    ):
         target.set_weights(source.get_weights())
     real = _images(16)
     p_real = hard.discriminator(real).numpy()
@@ -66,7 +74,10 @@ def test_train_writes_history_samples_models_and_finite_losses(make_tiny_gan, tm
         assert all(np.isfinite(row[k]) for k in training.METRIC_NAMES)
         assert 0 <= row["d_acc"] <= 1 and 0 <= row["g_acc"] <= 1
     assert json.loads((tmp_path / "history.json").read_text()) == history
-    assert sorted(p.name for p in (tmp_path / "samples").glob("*.png")) == ["step_000020.png", "step_000040.png"]
+    assert sorted(p.name for p in (tmp_path / "samples").glob("*.png")) == [
+        "step_000020.png",
+        "step_000040.png",
+    ]
     assert np.load(tmp_path / "samples" / "step_000040.npy").shape == (25, 8, 8, 1)
     reloaded = keras.models.load_model(tmp_path / "generator.keras")
     noise = np.zeros((2, 8), "float32")
@@ -90,8 +101,9 @@ def test_resumed_run_continues_from_checkpointed_step(make_tiny_gan, tmp_path, c
     assert history[-1]["seconds"] >= history[1]["seconds"]
 
 
-def test_interrupted_writes_leave_previous_files_and_their_temporaries_are_removed(make_tiny_gan, tmp_path,
-                                                                                    capsys):
+def test_interrupted_writes_leave_previous_files_and_their_temporaries_are_removed(
+    make_tiny_gan, tmp_path, capsys
+):
     _train(make_tiny_gan(), tmp_path, steps=20)
     # A write killed mid-way leaves only its temporary file; the files it would have replaced are whole.
     (tmp_path / "checkpoints" / ".tmp-999-step_000030.npz").write_bytes(b"partial")
@@ -99,7 +111,9 @@ def test_interrupted_writes_leave_previous_files_and_their_temporaries_are_remov
     resumed = make_tiny_gan()
     _train(resumed, tmp_path, steps=20)
     out = capsys.readouterr().out
-    assert "Removed 2 temporary file(s)" in out and "already holds a finished run of 20 steps" in out
+    assert (
+        "Removed 2 temporary file(s)" in out and "already holds a finished run of 20 steps" in out
+    )
     assert int(resumed.g_optimizer.iterations.numpy()) == 20
     assert not list(tmp_path.rglob(".tmp-*"))
 
@@ -111,17 +125,25 @@ def test_resume_false_deletes_the_earlier_run_and_says_so(make_tiny_gan, tmp_pat
     assert "resume=False: deleted the earlier run" in capsys.readouterr().out
     assert [row["step"] for row in history] == [10]
     assert int(again.g_optimizer.iterations.numpy()) == 10
-    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["step_000010.npz"]  # none of the old run
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == [
+        "step_000010.npz"
+    ]  # none of the old run
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"steps": 0}, r"steps must be a whole number > 0, got 0"),
-    ({"steps": 20.9}, r"steps must be a whole number > 0, got 20.9"),
-    ({"steps": 25}, r"steps=25 is not a multiple of log_interval=10"),
-    ({"steps": 20, "sample_interval": 15}, r"sample_interval=15 is not a multiple of log_interval=10"),
-    ({"steps": 20, "log_interval": -5}, r"log_interval must be a whole number > 0, got -5"),
-    ({"steps": 20, "batch_size": 0}, r"batch_size must be a whole number > 0"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"steps": 0}, r"steps must be a whole number > 0, got 0"),
+        ({"steps": 20.9}, r"steps must be a whole number > 0, got 20.9"),
+        ({"steps": 25}, r"steps=25 is not a multiple of log_interval=10"),
+        (
+            {"steps": 20, "sample_interval": 15},
+            r"sample_interval=15 is not a multiple of log_interval=10",
+        ),
+        ({"steps": 20, "log_interval": -5}, r"log_interval must be a whole number > 0, got -5"),
+        ({"steps": 20, "batch_size": 0}, r"batch_size must be a whole number > 0"),
+    ],
+)
 def test_bad_training_arguments(make_tiny_gan, tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
         _train(make_tiny_gan(), tmp_path / "run", **options)
@@ -134,9 +156,13 @@ def test_bad_gan_options_and_images(make_tiny_gan, tmp_path):
     with pytest.raises(ValueError, match=r"real_label must be in \(0.5, 1\]"):
         make_tiny_gan(real_label=1.2)
     with pytest.raises(ValueError, match=r"Expected images of shape \(N, 8, 8, 1\)"):
-        training.train(make_tiny_gan(), np.zeros((10, 28, 28, 1), "float32"), steps=10, run_dir=tmp_path)
+        training.train(
+            make_tiny_gan(), np.zeros((10, 28, 28, 1), "float32"), steps=10, run_dir=tmp_path
+        )
     with pytest.raises(ValueError, match=r"Expected pixel values in \[-1, 1\]"):
-        training.train(make_tiny_gan(), np.full((10, 8, 8, 1), 255.0, "float32"), steps=10, run_dir=tmp_path)
+        training.train(
+            make_tiny_gan(), np.full((10, 8, 8, 1), 255.0, "float32"), steps=10, run_dir=tmp_path
+        )
 
 
 def test_run_dir_that_is_a_file_is_refused(make_tiny_gan, tmp_path):
@@ -171,15 +197,19 @@ def test_conditional_run_draws_one_row_per_class(make_tiny_gan, tmp_path):
     noise, grid_labels = training.fixed_grid_inputs(gan, grid_size=4)
     assert grid.shape == (12, 8, 8, 1)
     np.testing.assert_array_equal(grid_labels, np.repeat([0, 1, 2], 4))
-    np.testing.assert_array_equal(noise[:4], noise[4:8])  # each column keeps its noise across the rows
+    # each column keeps its noise across the rows
+    np.testing.assert_array_equal(noise[:4], noise[4:8])
     np.testing.assert_allclose(grid, gan.generate(noise, grid_labels).numpy(), atol=1e-5)
 
 
-@pytest.mark.parametrize("labels, message", [
-    (None, "conditional GAN trains on labelled images"),
-    (np.arange(64) % 5, r"integers in \[0, 3\)"),
-    (np.zeros(10, "int64"), r"labels of shape \(64,\)"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (None, "conditional GAN trains on labelled images"),
+        (np.arange(64) % 5, r"integers in \[0, 3\)"),
+        (np.zeros(10, "int64"), r"labels of shape \(64,\)"),
+    ],
+)
 def test_conditional_run_refuses_missing_or_bad_labels(make_tiny_gan, tmp_path, labels, message):
     with pytest.raises(ValueError, match=message):
         _train(make_tiny_gan(num_classes=3), tmp_path, steps=10, labels=labels)
@@ -189,7 +219,9 @@ def test_networks_must_match_the_conditioning():
     from gan_helpers import models
 
     plain = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
-    conditional_d = models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,), num_classes=3)
+    conditional_d = models.dense_discriminator(
+        image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,), num_classes=3
+    )
     with pytest.raises(ValueError, match="Expected two inputs"):
         training.GAN(plain, conditional_d, num_classes=3)
     with pytest.raises(ValueError, match="Expected one input"):
@@ -255,6 +287,11 @@ def test_real_batches_are_shuffled_draws_of_the_images_without_the_autotuner():
 
 
 def _train(gan, run_dir, steps, **options):
-    options = {"batch_size": 8, "log_interval": 10, "sample_interval": 10 if steps % 20 else 20,
-               "show_samples": False, **options}
+    options = {
+        "batch_size": 8,
+        "log_interval": 10,
+        "sample_interval": 10 if steps % 20 else 20,
+        "show_samples": False,
+        **options,
+    }
     return training.train(gan, _images(), steps=steps, run_dir=run_dir, **options)

@@ -11,6 +11,7 @@ the final generator and discriminator weights in OUT.npz and the history in OUT.
 --slow                sleep 20 ms after every step, so that a parent can kill us between checkpoints.
 --file-limit BYTES    no file may grow beyond BYTES (RLIMIT_FSIZE): a disk that fills up.
 """
+
 import argparse
 import json
 import os
@@ -46,7 +47,9 @@ def pause_before_renaming(fragment: str):
 def tiny_gan() -> training.GAN:
     keras.utils.set_random_seed(0)
     generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
-    discriminator = models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,))
+    discriminator = models.dense_discriminator(
+        image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,)
+    )
     gan = training.GAN(generator, discriminator, seed=0)
     gan.compile()
     return gan
@@ -65,14 +68,24 @@ def main():
     if args.pause_writing:
         pause_before_renaming(args.pause_writing)
     if args.file_limit:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
+        # a write past the limit then fails with EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (args.file_limit, args.file_limit))
     gan = recipes.dense_mnist_gan(seed=0) if args.recipe else tiny_gan()
     images = np.random.default_rng(0).uniform(-1, 1, (64, *gan.image_shape)).astype("float32")
     slow = [keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: time.sleep(0.02))]
-    history = training.train(gan, images, steps=args.steps, run_dir=args.run_dir, batch_size=8, log_interval=10,
-                             sample_interval=10, print_interval=10, show_samples=False,
-                             callbacks=slow if args.slow else ())
+    history = training.train(
+        gan,
+        images,
+        steps=args.steps,
+        run_dir=args.run_dir,
+        batch_size=8,
+        log_interval=10,
+        sample_interval=10,
+        print_interval=10,
+        show_samples=False,
+        callbacks=slow if args.slow else (),
+    )
     np.savez(args.out, *gan.generator.get_weights(), *gan.discriminator.get_weights())
     Path(args.out).with_suffix(".json").write_text(json.dumps(history))
 
