@@ -3,7 +3,8 @@
 Usage: python scripts/make_gallery.py [--artifacts DIR] [--out docs/results]
 
 Reads the run folders the notebooks wrote under the artifacts root (GAN_ARTIFACTS_DIR, default artifacts/):
-notebook 01 at full length, 02, 05, 07 and 08. A notebook whose runs are missing is skipped and named. Prints
+notebook 01 at full length, 02, 05, 07 and 08. A notebook whose finished runs (with their metric table)
+are missing is skipped and named, and none of its pictures are written. Prints
 the figures it shows (steps, training minutes, classifier metrics) and writes them to summary.json with the
 machine they came from.
 """
@@ -106,6 +107,8 @@ def notebook_02(artifacts: Path, out: Path) -> dict:
 def notebook_05(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "05_dcgan_fashion_mnist"
     runs = {path.name: RunFolder(path) for path in sorted(folder.glob("*_dg1"))}
+    if not runs:
+        raise FileNotFoundError(f"no class runs (*_dg1) in {folder}")
     save(
         plotting.compare_grids(
             {name.removesuffix("_dg1"): run.final_grid() for name, run in runs.items()},
@@ -180,12 +183,23 @@ def main():
         ("07", notebook_07),
         ("08", notebook_08),
     ):
+        # Each notebook's pictures are made in a folder of their own and moved into ``out`` only when all
+        # of them are made, so a notebook whose runs are missing or unfinished leaves nothing behind.
+        staging = out / f".staging-{name}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
         try:
-            summary[name] = make(artifacts, out)
-        except (FileNotFoundError, IndexError, KeyError) as error:
+            summary[name] = make(artifacts, staging)
+        except (FileNotFoundError, IndexError, KeyError, ValueError) as error:
             print(
-                f"notebook {name}: skipped, its runs are not in {artifacts} ({error.__class__.__name__}: {error})"
+                f"notebook {name}: skipped, its finished runs are not in {artifacts} "
+                f"({error.__class__.__name__}: {error})"
             )
+        else:
+            for made in staging.iterdir():
+                os.replace(made, out / made.name)
+        finally:
+            shutil.rmtree(staging)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
     total = sum(path.stat().st_size for path in out.iterdir())
