@@ -30,6 +30,7 @@ SEARCH = {
         128,
         ["d_learning_rate=5e-4", "g_learning_rate=5e-4", "decay_steps=15000"],
     ),
+    "both lr 1e-3": (128, ["d_learning_rate=1e-3", "g_learning_rate=1e-3"]),
     "both lr 1e-3, decay to 0": (
         128,
         ["d_learning_rate=1e-3", "g_learning_rate=1e-3", "decay_steps=15000"],
