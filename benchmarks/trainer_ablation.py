@@ -12,6 +12,8 @@ trainer as the notebooks use it, "fit, XLA"):
   tf.data's autotuner;
 - unfused D and G: the same two updates as two separately compiled functions, called from Python;
 - numpy batches from Python: the compiled step called with a batch drawn in numpy every step (no tf.data);
+- moving average of G: the default trainer with ``ema=0.999`` (as ``BALANCED`` and ``DENSE_MNIST``), which
+  updates the average after every G step;
 - steps_per_execution 10 / 50: several steps per call into the traced function (fewer metric syncs);
 - 1 thread / oneDNN off: the default trainer in a child process with ``intra_op`` threads = 1, or with
   ``TF_ENABLE_ONEDNN_OPTS=0`` (both must be set before TensorFlow starts).
@@ -39,10 +41,13 @@ from gan_helpers import config, data, models, training  # noqa: E402
 from train_speed import BATCH, trainer_steps_per_second  # noqa: E402
 
 
-def dense_gan(**compile_options) -> training.GAN:
-    """The assignment's dense G and D in the trainer (fresh weights, seed 0)."""
+def dense_gan(gan_options: dict | None = None, **compile_options) -> training.GAN:
+    """The assignment's dense G and D in the trainer (fresh weights, seed 0), with ``gan_options`` (e.g.
+    a setting) passed to ``training.GAN`` and ``compile_options`` to its ``compile``."""
     config.seed_everything(0)
-    gan = training.GAN(models.dense_generator(), models.dense_discriminator())
+    gan = training.GAN(
+        models.dense_generator(), models.dense_discriminator(), **(gan_options or {})
+    )
     gan.compile(**compile_options)
     return gan
 
@@ -112,6 +117,7 @@ def in_process_variants(images, steps: int, repeats: int) -> dict[str, list[floa
         "fit, no XLA": fit(dense_gan(jit_compile=False)),
         "fit, XLA (the default)": fit(dense_gan()),
         "tf.data autotuner on": fit(dense_gan(), batches=autotuned_batches(images)),
+        "moving average of G (ema 0.999)": fit(dense_gan({"ema": 0.999})),
         "unfused D and G": unfused_rates(images, steps, repeats, warmup),
         "numpy batches from Python": numpy_feed_rates(images, steps, repeats, warmup),
         "steps_per_execution 10": fit(dense_gan(steps_per_execution=10)),
