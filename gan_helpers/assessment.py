@@ -31,6 +31,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import data
+from .run_folder import load_model_file
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 FEATURE_LAYER = "features"
@@ -48,20 +49,13 @@ def load_classifier(path: str | Path | None = None):
         FileNotFoundError: the file does not exist.
         ValueError: the file is not a readable Keras model.
     """
-    import keras
-
-    path = Path(path) if path is not None else classifier_path("mnist")
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"No classifier at {path}; expected a Keras .h5 or .keras file "
-            f"(train one with: python scripts/train_classifier.py mnist)."
-        )
-    try:
-        return keras.models.load_model(path, compile=False)
-    except Exception as error:
-        raise ValueError(
-            f"{path} is not a readable Keras model file ({error.__class__.__name__}: {error})."
-        ) from error
+    return load_model_file(
+        Path(path) if path is not None else classifier_path("mnist"),
+        "classifier",
+        "expected a Keras .h5 or .keras file (train one with: python scripts/train_classifier.py "
+        "mnist).",
+        "Replace it with a shipped classifier or train one (scripts/train_classifier.py).",
+    )
 
 
 def classify(

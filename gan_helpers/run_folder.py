@@ -137,7 +137,14 @@ class RunFolder:
             FileNotFoundError: no generator.keras yet (train the run first).
             ValueError: the file is damaged (re-running the training cell rewrites it from the checkpoint).
         """
-        return _load_model(self.generator_file)
+        name = self.generator_file.name
+        return load_model_file(
+            self.generator_file,
+            "saved generator",
+            f"run the notebook that trains it first (its run folder holds {name}).",
+            f"Re-run the notebook that trains it: the run reloads its last checkpoint and saves "
+            f"{name} again.",
+        )
 
     # --- Checkpoints -------------------------------------------------------------------------------
 
@@ -266,18 +273,22 @@ def _step_of(path: Path) -> int:
     return int(path.stem.split("_")[1])
 
 
-def _load_model(path: Path):
+def load_model_file(path: Path, what: str, missing_hint: str, remedy: str):
+    """``keras.models.load_model(path, compile=False)``, with errors a student can act on.
+
+    Raises:
+        FileNotFoundError: no file at ``path`` ("No <what> at <path>; <missing_hint>").
+        ValueError: the file is not a readable Keras model (the message ends with ``remedy``).
+    """
     import keras
 
+    path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"No saved generator at {path}; run the notebook that trains it first "
-            f"(its run folder holds {path.name})."
-        )
+        raise FileNotFoundError(f"No {what} at {path}; {missing_hint}")
     try:
         return keras.models.load_model(path, compile=False)
-    except Exception as error:  # keras raises many kinds for a damaged zip
+    except Exception as error:  # keras raises many kinds for a damaged file
         raise ValueError(
-            f"{path} cannot be read ({error.__class__.__name__}: {error}). Re-run the notebook "
-            f"that trains it: the run reloads its last checkpoint and saves {path.name} again."
+            f"{path} is not a readable Keras model file ({error.__class__.__name__}: {error}). "
+            f"{remedy}"
         ) from error
