@@ -45,6 +45,15 @@ def shrunk_copy(source: Path, target: Path, width: int = 640) -> None:
         picture.save(target, optimize=True)
 
 
+def finished(path: Path) -> RunFolder:
+    """The run folder at ``path``. Raises FileNotFoundError while its training is unfinished: the trainer
+    writes generator.keras only after the last step."""
+    run = RunFolder(path)
+    if not run.generator_file.is_file():
+        raise FileNotFoundError(f"{path} has not finished training (no {run.generator_file.name})")
+    return run
+
+
 def run_summary(run: RunFolder) -> dict:
     history = run.history()
     return {"steps": history[-1]["step"], "training_minutes": round(history[-1]["seconds"] / 60, 1)}
@@ -52,7 +61,7 @@ def run_summary(run: RunFolder) -> dict:
 
 def notebook_01(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "01_dense_mnist_gan"
-    literal, balanced = RunFolder(folder / "A_literal"), RunFolder(folder / "B_balanced")
+    literal, balanced = finished(folder / "A_literal"), finished(folder / "B_balanced")
     grids = {f"step {step:,}": grid for step, grid in balanced.grids().items()}
     save(
         plotting.compare_grids(
@@ -81,7 +90,7 @@ def notebook_02(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "02_dropout_ablation"
     table = assessment.load_table(folder / "ablation_metrics.json")
     runs = {
-        name: RunFolder(folder / name.replace(" ", "_"))
+        name: finished(folder / name.replace(" ", "_"))
         for name in table
         if name != "real (reference)"
     }
@@ -106,7 +115,7 @@ def notebook_02(artifacts: Path, out: Path) -> dict:
 
 def notebook_05(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "05_dcgan_fashion_mnist"
-    runs = {path.name: RunFolder(path) for path in sorted(folder.glob("*_dg1"))}
+    runs = {path.name: finished(path) for path in sorted(folder.glob("*_dg1"))}
     if not runs:
         raise FileNotFoundError(f"no class runs (*_dg1) in {folder}")
     save(
@@ -122,7 +131,7 @@ def notebook_05(artifacts: Path, out: Path) -> dict:
 
 def notebook_07(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "07_dense_vs_dcgan_mnist"
-    runs = {name: RunFolder(folder / name) for name in ("dense", "DCGAN")}
+    runs = {name: finished(folder / name) for name in ("dense", "DCGAN")}
     steps = run_summary(runs["dense"])["steps"]
     save(
         plotting.compare_grids(
@@ -138,7 +147,7 @@ def notebook_07(artifacts: Path, out: Path) -> dict:
 
 
 def notebook_08(artifacts: Path, out: Path) -> dict:
-    run = RunFolder(artifacts / "08_conditional_gan_mnist" / "run")
+    run = finished(artifacts / "08_conditional_gan_mnist" / "run")
     shrunk_copy(run.path / "digit_rows.png", out / "08_digit_rows.png")
     return {**run_summary(run), "metrics": assessment.load_table(run.path / "metrics.json")}
 

@@ -5,7 +5,9 @@ import json
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
+import pytest
 
 from gan_helpers import training
 
@@ -44,3 +46,34 @@ def test_unfinished_notebook_runs_are_skipped_by_name_without_partial_pictures(
     assert "notebook 05: skipped" in printed and "no class runs" in printed
     assert [path.name for path in (tmp_path / "out").iterdir()] == ["summary.json"]
     assert set(json.loads((tmp_path / "out" / "summary.json").read_text())) == {"machine"}
+
+
+class PowerCut(keras.callbacks.Callback):
+    """Stops training with an error after its first sample interval (grid and checkpoint written), as a
+    killed kernel would."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise RuntimeError("power cut")
+
+
+def test_a_class_run_cut_short_keeps_its_notebook_out_of_the_gallery(
+    tmp_path, make_tiny_gan, monkeypatch, capsys
+):
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    notebook_05 = tmp_path / "artifacts" / "05_dcgan_fashion_mnist"
+    common = {"batch_size": 8, "sample_interval": 2, "progress": False}
+    training.train(make_tiny_gan(), images, steps=4, run_dir=notebook_05 / "sneaker_dg1", **common)
+    with pytest.raises(RuntimeError, match="power cut"):
+        training.train(
+            make_tiny_gan(),
+            images,
+            steps=4,
+            run_dir=notebook_05 / "trouser_dg1",
+            callbacks=[PowerCut()],
+            **common,
+        )
+    assert (notebook_05 / "trouser_dg1" / "samples").is_dir()  # it had started: grids of step 2
+    _make_gallery(tmp_path / "artifacts", tmp_path / "out", monkeypatch)
+    printed = capsys.readouterr().out
+    assert "notebook 05: skipped" in printed and "trouser_dg1 has not finished training" in printed
+    assert not (tmp_path / "out" / "05_classes.png").exists()
