@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_helpers import assessment, config, plotting  # noqa: E402
-from gan_helpers.run_folder import RunFolder  # noqa: E402
+from gan_helpers import assessment, config, plotting
+from gan_helpers.run_folder import RunFolder
 
 DPI = 72
 
