@@ -47,10 +47,16 @@ def shrunk_copy(source: Path, target: Path, width: int = 640) -> None:
 
 def finished(path: Path) -> RunFolder:
     """The run folder at ``path``. Raises FileNotFoundError while its training is unfinished: the trainer
-    writes generator.keras only after the last step."""
+    writes generator.keras after the last step, so a run without one, or with checkpoints newer than it
+    (a finished run being trained further), is still training."""
     run = RunFolder(path)
-    if not run.generator_file.is_file():
-        raise FileNotFoundError(f"{path} has not finished training (no {run.generator_file.name})")
+    generator, checkpoints = run.generator_file, run.checkpoint_files()
+    if not generator.is_file() or (
+        checkpoints and checkpoints[-1].stat().st_mtime_ns > generator.stat().st_mtime_ns
+    ):
+        raise FileNotFoundError(
+            f"{path} has not finished training (no {generator.name} after its last step)"
+        )
     return run
 
 

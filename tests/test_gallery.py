@@ -77,3 +77,23 @@ def test_a_class_run_cut_short_keeps_its_notebook_out_of_the_gallery(
     printed = capsys.readouterr().out
     assert "notebook 05: skipped" in printed and "trouser_dg1 has not finished training" in printed
     assert not (tmp_path / "out" / "05_classes.png").exists()
+
+
+def test_a_finished_run_trained_further_counts_as_unfinished_until_it_ends(
+    tmp_path, make_tiny_gan, monkeypatch, capsys
+):
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    run_dir = tmp_path / "artifacts" / "05_dcgan_fashion_mnist" / "sneaker_dg1"
+    common = {"batch_size": 8, "sample_interval": 2, "log_interval": 2, "progress": False}
+    training.train(
+        make_tiny_gan(), images, steps=2, run_dir=run_dir, **common
+    )  # finished at 2 steps
+    with pytest.raises(RuntimeError, match="power cut"):  # then extended to 6, cut after step 4
+        training.train(
+            make_tiny_gan(), images, steps=6, run_dir=run_dir, callbacks=[PowerCut()], **common
+        )
+    assert (run_dir / "generator.keras").is_file()  # the 2-step generator is still there
+    _make_gallery(tmp_path / "artifacts", tmp_path / "out", monkeypatch)
+    printed = capsys.readouterr().out
+    assert "notebook 05: skipped" in printed and "sneaker_dg1 has not finished training" in printed
+    assert not (tmp_path / "out" / "05_classes.png").exists()
