@@ -64,6 +64,12 @@ def main():
         metavar="NAME=VALUE",
         help="change one setting (a field of settings.Settings); repeatable",
     )
+    parser.add_argument(
+        "--units",
+        default="256,512,1024",
+        help="G's hidden layer sizes, comma-separated (D takes them reversed); "
+        "the spec's two sets are 200,500,1000 and 300,600,1200",
+    )
     parser.add_argument("--run-dir", default=None, help="default: a temporary folder")
     parser.add_argument("--mixed-precision", action="store_true", help="bf16 on CPU, fp16 on GPU")
     parser.add_argument(
@@ -82,7 +88,9 @@ def main():
     )
     run_dir = Path(args.run_dir or tempfile.mkdtemp(prefix="time_to_quality_"))
     print(f"settings: {chosen}, batch size {args.batch_size}")
-    gan = recipes.dense_mnist_gan(settings=chosen, seed=0)
+    units = tuple(int(n) for n in args.units.split(","))
+    print(f"hidden units: G {units}, D {tuple(reversed(units))}")
+    gan = recipes.dense_mnist_gan(settings=chosen, seed=0, units=units)
     reference = judge.reference
     print(
         f"real MNIST reference: CS {reference['classifier_score']:.2f}  FCD {reference['frechet_distance']:.2f}"
@@ -132,12 +140,20 @@ def main():
                             "name": args.name,
                             "settings": str(chosen),
                             "batch_size": args.batch_size,
+                            "units": list(units),
                             "step": step,
                             "minutes": seconds / 60,
                             **{
                                 f"{name or 'sampled '}{key}".replace(" ", "_"): float(m[key])
                                 for name, m in metrics.items()
-                                for key in ("classifier_score", "frechet_distance", "covered")
+                                for key in (
+                                    "classifier_score",
+                                    "balance",
+                                    "blur",
+                                    "frechet_distance",
+                                    "covered",
+                                    "smallest_share",
+                                )
                             },
                         }
                     )

@@ -130,6 +130,20 @@ def classifier_score(probabilities: np.ndarray, eps: float = 1e-12) -> float:
     return float(np.exp(kl.mean()))
 
 
+def classifier_score_halves(probabilities: np.ndarray, eps: float = 1e-12) -> tuple[float, float]:
+    """The classifier score's two halves, (balance, blur), with CS = balance / blur.
+
+    balance = exp(H(mean p)): 1 to K, K when every class is drawn equally often (diversity).
+    blur = exp(mean H(p)): 1 to K, 1 when every sample is classified with certainty (sharpness).
+    """
+    p = np.asarray(probabilities, dtype="float64")
+    classifier_score(p)  # the same shape and sum checks
+    marginal = p.mean(axis=0)
+    balance = np.exp(-np.sum(marginal * np.log(marginal + eps)))
+    blur = np.exp(np.mean(-np.sum(p * np.log(p + eps), axis=1)))
+    return float(balance), float(blur)
+
+
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """Frechet distance between Gaussians fitted to two feature sets (N, F) and (M, F); 0 when equal.
 
@@ -220,6 +234,7 @@ def evaluate(
     coverage = class_coverage(predicted, probabilities.shape[1])
     result = {
         "classifier_score": classifier_score(probabilities),
+        **dict(zip(("balance", "blur"), classifier_score_halves(probabilities))),
         "frechet_distance": frechet_distance(features(classifier, images), reference_features),
         "covered": coverage["covered"],
         "smallest_share": coverage["smallest_share"],

@@ -40,6 +40,14 @@ def _check_rates(rates: Sequence[float], count: int) -> tuple[float, ...]:
     return rates
 
 
+# The assignment's dense networks give each hidden layer two sizes: a revision of the spec struck one of each
+# pair out, and the copy this bundle works from does not show which. Both sets are here by name; pick the one
+# your copy of the spec shows. G's hidden layers widen, D's narrow (the same sizes reversed).
+SPEC_UNITS_SMALL = (200, 500, 1000)
+SPEC_UNITS_LARGE = (300, 600, 1200)
+# Neither set: the sizes this bundle used before (256 -> 512 -> 1024), kept only as a reference point.
+POWERS_OF_TWO_UNITS = (256, 512, 1024)
+
 LABEL_LAYER = "one_hot_label"
 
 

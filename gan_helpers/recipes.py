@@ -80,6 +80,7 @@ def dense_mnist_gan(
     seed: int = 0,
     num_classes: int | None = None,
     mismatched_real: bool = False,
+    units: Sequence[int] = models.POWERS_OF_TWO_UNITS,
     **overrides,
 ) -> training.GAN:
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
@@ -89,8 +90,10 @@ def dense_mnist_gan(
     the dropout masks and the data order."""
     config.seed_everything(seed)
     gan = training.GAN(
-        models.dense_generator(num_classes=num_classes),
-        models.dense_discriminator(dropout_rates=dropout_rates, num_classes=num_classes),
+        models.dense_generator(units=units, num_classes=num_classes),
+        models.dense_discriminator(
+            units=tuple(reversed(units)), dropout_rates=dropout_rates, num_classes=num_classes
+        ),
         settings,
         seed=seed,
         num_classes=num_classes,
