@@ -185,16 +185,18 @@ def dense_mnist_run(
     batch_size: int = 128,
     seed: int = 0,
     settings: Settings = DENSE_MNIST,
+    run_dir: str | Path | None = None,
     **overrides,
 ) -> dict:
-    """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in
-    out_dir/<name> and judged; prints its wall time and class coverage. Returns ``train_and_assess``'s dict."""
+    """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in ``run_dir``
+    (default out_dir/<name>) and judged; prints its wall time and class coverage. Returns
+    ``train_and_assess``'s dict."""
     gan = dense_mnist_gan(dropout_rates=dropout_rates, settings=settings, seed=seed, **overrides)
     result = train_and_assess(
         gan,
         images,
         steps=steps,
-        run_dir=Path(out_dir) / name.replace(" ", "_"),
+        run_dir=run_dir or Path(out_dir) / name.replace(" ", "_"),
         judge=judge,
         eval_samples=eval_samples,
         batch_size=batch_size,

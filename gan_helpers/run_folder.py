@@ -32,7 +32,7 @@ CHECKPOINTS_KEPT = 2
 
 
 class RunFolder:
-    """One run's folder, ``RunFolder("artifacts/01_dense_mnist_gan/B_balanced")``."""
+    """One run's folder, ``RunFolder("artifacts/01_dense_mnist_gan/B_dense_mnist")``."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)

@@ -67,15 +67,15 @@ def run_summary(run: RunFolder) -> dict:
 
 def notebook_01(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "01_dense_mnist_gan"
-    literal, balanced = finished(folder / "A_literal"), finished(folder / "B_balanced")
-    grids = {f"step {step:,}": grid for step, grid in balanced.grids().items()}
+    literal, run_b = finished(folder / "A_literal"), finished(folder / "B_dense_mnist")
+    grids = {f"step {step:,}": grid for step, grid in run_b.grids().items()}
     save(
         plotting.compare_grids(
             grids, title="Notebook 01, run B: the fixed-noise grid every 10,000 steps", columns=5
         ),
         out / "01_grids.png",
     )
-    runs = {"A literal": literal.history(), "B balanced": balanced.history()}
+    runs = {"A literal": literal.history(), "B DENSE_MNIST": run_b.history()}
     save(
         plotting.plot_losses(runs, title="Notebook 01: losses", panel_per_run=True),
         out / "01_losses.png",
@@ -84,10 +84,10 @@ def notebook_01(artifacts: Path, out: Path) -> dict:
         plotting.plot_accuracies(runs, title="Notebook 01: accuracies", panel_per_run=True),
         out / "01_accuracies.png",
     )
-    shutil.copy(plotting.progress_gif(balanced.path), out / "01_progress.gif")
+    shutil.copy(plotting.progress_gif(run_b.path), out / "01_progress.gif")
     return {
         "A literal": run_summary(literal),
-        "B balanced": run_summary(balanced),
+        "B DENSE_MNIST": run_summary(run_b),
         "metrics": assessment.load_table(folder / "metrics.json"),
     }
 
@@ -95,10 +95,12 @@ def notebook_01(artifacts: Path, out: Path) -> dict:
 def notebook_02(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "02_dropout_ablation"
     table = assessment.load_table(folder / "ablation_metrics.json")
+    # The full-mode baseline is notebook 01's run B (fast mode trains its own in this folder).
+    notebook_01_run = artifacts / "01_dense_mnist_gan" / "B_dense_mnist"
+    own = {name: folder / name.replace(" ", "_") for name in table if name != "real (reference)"}
     runs = {
-        name: finished(folder / name.replace(" ", "_"))
-        for name in table
-        if name != "real (reference)"
+        name: finished(path if path.is_dir() or name != "baseline 0.3" else notebook_01_run)
+        for name, path in own.items()
     }
     steps = max(run_summary(run)["steps"] for run in runs.values())
     save(
