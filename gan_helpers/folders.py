@@ -84,7 +84,8 @@ class ImageFolder:
 
     def __repr__(self) -> str:
         classes = (
-            f", pooled from {len(self.class_names)} class subfolders ({', '.join(self.class_names)})"
+            f", pooled from {len(self.class_names)} class subfolder"
+            f"{'s' if len(self.class_names) > 1 else ''} ({', '.join(self.class_names)})"
             if self.class_names
             else ""
         )
