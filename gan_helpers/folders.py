@@ -70,9 +70,9 @@ class ImageFolder:
         holdout: float = 0.1,
         flip: bool = False,
     ):
-        self.path, files, grayscale = checked_image_files(path, grayscale)
+        self.path, files, grayscale = _checked_image_files(path, grayscale)
         self.stored_size = _stored_size(files[0])
-        size = self.stored_size if image_size is None else checked_size(image_size)
+        size = self.stored_size if image_size is None else _checked_size(image_size)
         self.image_shape = (*size, 1 if grayscale else 3)
         self.files = _split(files, holdout, self.path)
         self.class_names = _class_names(self.path, files)
@@ -98,7 +98,7 @@ class ImageFolder:
     def resized(self, image_size: int | Sequence[int]) -> "ImageFolder":
         """The same files, split alike, read at another ``image_size`` (no files are opened again)."""
         resized = copy.copy(self)
-        resized.image_shape = (*checked_size(image_size), self.image_shape[2])
+        resized.image_shape = (*_checked_size(image_size), self.image_shape[2])
         return resized
 
     def labels(self, part: str = "training") -> np.ndarray:
@@ -243,7 +243,7 @@ def refuse_labels_with(source, labels) -> None:
     )
 
 
-def checked_image_files(
+def _checked_image_files(
     path: str | os.PathLike, grayscale: bool | None
 ) -> tuple[Path, list[Path], bool]:
     """(the folder, its image files sorted by path, whether to read them as grayscale), after checking that
@@ -299,7 +299,7 @@ def checked_image_files(
     return folder, files, bool(gray) if grayscale is None else bool(grayscale)
 
 
-def checked_size(image_size: int | Sequence[int]) -> tuple[int, int]:
+def _checked_size(image_size: int | Sequence[int]) -> tuple[int, int]:
     """``image_size`` as (height, width), from a pair or one number (a square).
 
     Raises:
