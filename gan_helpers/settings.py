@@ -104,9 +104,10 @@ class Rule:
                 raise ValueError(f"{name} must be {self.expected}, got {value!r}.")
             return value
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            hint = " Write it without quotes." if isinstance(value, str) else ""
             raise TypeError(
                 f"{name} must be a number, {self.expected}; got {value!r} "
-                f"(a {type(value).__name__}).{' Write it without quotes.' if isinstance(value, str) else ''}"
+                f"(a {type(value).__name__}).{hint}"
             )
         if self.kind is int and not (math.isfinite(value) and value == int(value)):
             raise ValueError(f"{name} must be {self.expected}, got {value!r}.")
@@ -128,11 +129,11 @@ RULES = {
         float,
         lambda v: 0.0 < v < 1.0,
         "a decay in (0, 1), e.g. 0.999, or None for no average",
-        True,
+        optional=True,
     ),
     "noise": Rule(str, lambda v: v in NOISE_DISTRIBUTIONS, f"one of {NOISE_DISTRIBUTIONS}"),
     "decay_steps": Rule(
-        int, lambda v: v >= 1, "a whole number >= 1 (the run's length), or None", True
+        int, lambda v: v >= 1, "a whole number >= 1 (the run's length), or None", optional=True
     ),
 }
 
