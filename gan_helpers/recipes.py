@@ -65,10 +65,12 @@ def folder_source(
     size = models.halving_width_size(image_size or max(source.stored_size))
     source = source.resized(size)
     asked = f"the asked-for {image_size}" if image_size else "that size"
+    classes = source.class_names
+    pooled = f", pooled from the class subfolders {', '.join(classes)}" if len(classes) > 1 else ""
     print(
         f"{source.path}: {len(source):,} training and {len(source.files['holdout']):,} held-out images "
         f"({'grayscale' if source.image_shape[2] == 1 else 'colour'}; the first is "
-        f"{source.stored_size[0]}x{source.stored_size[1]}). The halving-width networks make square images "
+        f"{source.stored_size[0]}x{source.stored_size[1]}){pooled}. The halving-width networks make square images "
         f"of 4 x 2^k pixels; the nearest to {asked} is {size}, so every image is resized to {size}x{size}."
     )
     return source
