@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import assessment, plotting
+from . import assessment, data, plotting
 
 UNLABELLED = "?"
 
@@ -33,21 +33,35 @@ class LabelSheet:
     """A grid of images (N, H, W, C) in [-1, 1], each with a 0-9 selector; ``.widget`` displays it.
 
     ``labels()`` returns the chosen digits (None where unset); ``as_code()`` the HAND_LABELS line.
+    ``initial``: the digits to start from, a list of N (e.g. the notebook's HAND_LABELS), or None / [].
+
+    Raises:
+        ValueError: images not (N, H, W, C) in [-1, 1] (0-255 pixels would show washed out), or
+            ``initial`` not N digits 0-9.
+        TypeError: ``initial`` is not a list of digits.
     """
 
     def __init__(self, images: np.ndarray, initial: Sequence[int] | None = None, columns: int = 5):
         import ipywidgets as widgets
 
         images = np.asarray(images)
-        if initial:
+        if images.ndim != 4:
+            raise ValueError(
+                f"Expected a batch of images (N, H, W, C), got shape {images.shape}; for one image "
+                f"(H, W, C), pass images[None]."
+            )
+        images = data.check_images(images, images.shape[1:])
+        if _given(initial, "initial"):
             initial = list(assessment.check_hand_labels(initial, len(images)))
+        else:
+            initial = None
         options = [UNLABELLED] + [str(d) for d in range(10)]
         # The "#i" label only as wide as its text: ipywidgets reserves 80 px for a description by default,
         # which left the selector too narrow to show the digit chosen in it.
         self.selectors = [
             widgets.Dropdown(
                 options=options,
-                value=str(initial[i]) if initial else UNLABELLED,
+                value=UNLABELLED if initial is None else str(initial[i]),
                 description=f"#{i}",
                 style={"description_width": "initial"},
                 layout=widgets.Layout(width="110px"),
@@ -87,16 +101,34 @@ class LabelSheet:
             print(self.as_code())
 
 
-def resolve_hand_labels(hand_labels: Sequence[int], count: int) -> np.ndarray | None:
-    """The validated labels (count,) int, or None (with a message) when none were given.
+def resolve_hand_labels(hand_labels: Sequence[int] | None, count: int) -> np.ndarray | None:
+    """The validated labels (count,) int, or None (with a message) when none were given (None or []).
 
     Raises:
+        TypeError: not a list of digits (one number, a dict, a set, a string).
         ValueError: labels given, but not exactly ``count`` digits 0-9.
     """
-    if len(hand_labels) == 0:
+    if not _given(hand_labels, "HAND_LABELS"):
         print(
             "No hand labels were given (HAND_LABELS is empty), so the hand-label accuracy is skipped. "
             "Label the images with the widget above and paste its HAND_LABELS line to include it."
         )
         return None
     return assessment.check_hand_labels(hand_labels, count)
+
+
+def _given(labels, name: str) -> bool:
+    """Whether ``labels`` holds any labels: False for None or an empty list, tuple or array.
+
+    Raises:
+        TypeError: ``labels`` is not a list, tuple or 1-d array (so its order would be a guess, or it is
+            one number).
+    """
+    if labels is None:
+        return False
+    if not isinstance(labels, (list, tuple, np.ndarray)) or np.ndim(labels) != 1:
+        raise TypeError(
+            f"{name} must be a list of digits, one per image in order, e.g. [7, 1, 4]; got "
+            f"{labels!r} (a {type(labels).__name__} of shape {np.shape(labels)})."
+        )
+    return len(labels) > 0

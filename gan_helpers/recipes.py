@@ -7,7 +7,7 @@ from typing import Sequence
 
 import keras
 
-from . import assessment, config, data, models, plotting, sampling, training
+from . import assessment, config, data, datasets, models, plotting, sampling, training
 from .run_folder import RunFolder
 from .settings import BALANCED, DENSE_MNIST, Settings
 
@@ -65,10 +65,12 @@ def folder_source(
     size = models.halving_width_size(image_size or max(source.stored_size))
     source = source.resized(size)
     asked = f"the asked-for {image_size}" if image_size else "that size"
+    classes = source.class_names
+    pooled = f", pooled from the class subfolders {', '.join(classes)}" if len(classes) > 1 else ""
     print(
         f"{source.path}: {len(source):,} training and {len(source.files['holdout']):,} held-out images "
         f"({'grayscale' if source.image_shape[2] == 1 else 'colour'}; the first is "
-        f"{source.stored_size[0]}x{source.stored_size[1]}). The halving-width networks make square images "
+        f"{source.stored_size[0]}x{source.stored_size[1]}){pooled}. The halving-width networks make square images "
         f"of 4 x 2^k pixels; the nearest to {asked} is {size}, so every image is resized to {size}x{size}."
     )
     return source
@@ -251,8 +253,8 @@ def class_dcgan_run(
     ``eval_samples`` real training images of the class as the reference.
     Returns ``train_and_assess``'s dict plus "reference" (the real images' metrics).
     """
-    index = data.class_index(dataset, cls)
-    name = data.CLASS_NAMES[dataset][index]
+    index = datasets.get(dataset).class_index(cls)
+    name = datasets.get(dataset).class_names[index]
     images = data.load_images(dataset, classes=index)
     judge = assessment.Judge(
         classifier,
@@ -302,7 +304,7 @@ def ratio_study(
     exists is reloaded). Shows and saves (in out_dir) the losses and accuracies by ratio and the final
     grids side by side, and prints the per-ratio table and wall times.
     Returns {"D:G k:1": ``class_dcgan_run``'s dict}."""
-    name = data.CLASS_NAMES[dataset][data.class_index(dataset, cls)]
+    name = datasets.get(dataset).class_name(cls)
     runs = {
         f"D:G {k}:1": class_dcgan_run(
             dataset,
@@ -358,7 +360,7 @@ def show_class_samples(results: dict[str, dict], out_dir: str | Path, count: int
         save_to=Path(out_dir) / "final_samples.png",
     )
     for name, result in results.items():
-        index = data.CLASS_NAMES[result["dataset"]].index(name)
+        index = datasets.get(result["dataset"]).class_index(name)
         chosen = assessment.most_confident(
             result["metrics"]["probabilities"], count, intended_class=index
         )

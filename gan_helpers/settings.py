@@ -13,7 +13,12 @@ Change one field with ``dataclasses.replace(BALANCED, g_learning_rate=4e-4)``.
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
 
 # G's input: "normal" is the standard normal, "uniform" is uniform in [-1, 1] (as some labs draw it). The
 # trainer and the sampling helpers both read ``Settings.noise``, so a generator is sampled as it was trained.
@@ -48,33 +53,9 @@ class Settings:
     decay_steps: int | None = None
 
     def __post_init__(self):
-        if not 0.5 < self.real_label <= 1.0:
-            raise ValueError(f"real_label must be in (0.5, 1], got {self.real_label}.")
-        for name in ("d_learning_rate", "g_learning_rate"):
-            if not 0.0 < getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)}.")
-        for name in ("d_beta_1", "g_beta_1"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}.")
-        if isinstance(self.d_steps, bool) or int(self.d_steps) != self.d_steps or self.d_steps < 1:
-            raise ValueError(
-                f"d_steps (the D:G ratio) must be an integer >= 1, got {self.d_steps}."
-            )
-        if self.ema is not None and not 0.0 < self.ema < 1.0:
-            raise ValueError(
-                f"ema must be a decay in (0, 1), e.g. 0.999, or None for no average; got {self.ema}."
-            )
-        if self.decay_steps is not None and (
-            isinstance(self.decay_steps, bool)
-            or int(self.decay_steps) != self.decay_steps
-            or self.decay_steps < 1
-        ):
-            raise ValueError(
-                f"decay_steps must be a whole number >= 1 (the run's length), or None; "
-                f"got {self.decay_steps}."
-            )
-        if self.noise not in NOISE_DISTRIBUTIONS:
-            raise ValueError(f"noise must be one of {NOISE_DISTRIBUTIONS}, got {self.noise!r}.")
+        # Numbers as Python int/float (numpy scalars too: they must save as JSON and compile in Keras).
+        for name, rule in RULES.items():
+            object.__setattr__(self, name, rule.checked(name, getattr(self, name)))
 
     def replace(self, **changes) -> "Settings":
         """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
@@ -95,6 +76,66 @@ class Settings:
             mark = "" if mine == theirs else "  <- differs"
             lines.append(f"{field.name:<{width}}  {mine!s:>10}  {theirs!s:>10}{mark}")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one field of ``Settings`` takes: a value of ``kind`` (float, int or str) for which ``valid`` holds,
+    described as ``expected``; or None when ``optional``."""
+
+    kind: type
+    valid: Callable[[Any], bool]
+    expected: str
+    optional: bool = False
+
+    def checked(self, name: str, value):
+        """``value`` as a Python ``kind`` (numpy scalars included), or None when optional.
+
+        Raises:
+            TypeError: a value of another kind (a string for a number, a number for a string).
+            ValueError: a value of the right kind that is not ``expected`` (out of range, 1.5 for an int).
+        """
+        if value is None and self.optional:
+            return None
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be {self.expected}, got {value!r}.")
+            if not self.valid(value):
+                raise ValueError(f"{name} must be {self.expected}, got {value!r}.")
+            return value
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            hint = " Write it without quotes." if isinstance(value, str) else ""
+            raise TypeError(
+                f"{name} must be a number, {self.expected}; got {value!r} "
+                f"(a {type(value).__name__}).{hint}"
+            )
+        if self.kind is int and not (math.isfinite(value) and value == int(value)):
+            raise ValueError(f"{name} must be {self.expected}, got {value!r}.")
+        value = self.kind(value)
+        if not self.valid(value):
+            raise ValueError(f"{name} must be {self.expected}, got {value!r}.")
+        return value
+
+
+# One rule per field of Settings, checked in __post_init__.
+RULES = {
+    "real_label": Rule(float, lambda v: 0.5 < v <= 1.0, "in (0.5, 1]"),
+    "d_learning_rate": Rule(float, lambda v: 0.0 < v < 1.0, "in (0, 1)"),
+    "d_beta_1": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
+    "g_learning_rate": Rule(float, lambda v: 0.0 < v < 1.0, "in (0, 1)"),
+    "g_beta_1": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
+    "d_steps": Rule(int, lambda v: v >= 1, "an integer >= 1 (the D:G ratio)"),
+    "ema": Rule(
+        float,
+        lambda v: 0.0 < v < 1.0,
+        "a decay in (0, 1), e.g. 0.999, or None for no average",
+        optional=True,
+    ),
+    "noise": Rule(str, lambda v: v in NOISE_DISTRIBUTIONS, f"one of {NOISE_DISTRIBUTIONS}"),
+    "decay_steps": Rule(
+        int, lambda v: v >= 1, "a whole number >= 1 (the run's length), or None", optional=True
+    ),
+}
 
 
 # The assignment's listing: D Adam(2e-4, beta_1=0.5), the stacked "GAN" Adam(1e-3) with Keras' default

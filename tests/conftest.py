@@ -6,7 +6,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest  # noqa: E402
 
-from gan_helpers import data, models  # noqa: E402
+from gan_helpers import datasets, models  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -16,9 +16,9 @@ def isolated_artifacts(tmp_path, monkeypatch):
 
 @pytest.fixture
 def needs_local_data():
-    root = os.environ.get(data.DATA_ENV)
+    root = os.environ.get(datasets.DATA_ENV)
     if not root:
-        pytest.skip(f"{data.DATA_ENV} is not set; .ci/run sets it to ../shared/datasets")
+        pytest.skip(f"{datasets.DATA_ENV} is not set; .ci/run sets it to ../shared/datasets")
     return root
 
 

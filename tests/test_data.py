@@ -1,7 +1,10 @@
+import dataclasses
+import gzip
+
 import numpy as np
 import pytest
 
-from gan_helpers import data
+from gan_helpers import data, datasets
 
 
 @pytest.mark.parametrize("name, shape", [("mnist", (28, 28, 1)), ("fashion_mnist", (28, 28, 1))])
@@ -45,29 +48,75 @@ def test_unknown_dataset_and_split():
         data.load_images("mnist", split="validation")
 
 
+def test_one_class_as_a_float_is_named_in_the_error():
+    with pytest.raises(ValueError, match=r"Unknown class 7.0 for mnist; expected an index 0-9"):
+        data.load_images("mnist", classes=7.0)
+
+
 def test_offline_without_copy_names_the_variable(tmp_path, monkeypatch):
-    monkeypatch.setenv(data.DATA_ENV, str(tmp_path))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.setattr(data, "_download", _failing_download)
+    monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path))
+    offline = dataclasses.replace(datasets.FASHION_MNIST, download=_failing_download)
+    monkeypatch.setitem(datasets.DATASETS, "fashion_mnist", offline)
     with pytest.raises(
         FileNotFoundError, match=r"GAN_DATA_DIR.*fashion-mnist/train-images-idx3-ubyte.gz"
     ):
         data.load_images("fashion_mnist")
 
 
-def _failing_download(name, split):
-    raise Exception("URL fetch failure: no network")
+def _failing_download(split):
+    raise Exception("URL fetch failure: no network")  # what keras raises offline
 
 
-def test_folder_of_images(tmp_path):
-    from PIL import Image
+def _write_idx(path, array):
+    """``array`` (uint8) as a gzipped IDX file, header and all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as handle:
+        handle.write(header + array.astype("uint8").tobytes())
 
-    for i, colour in enumerate([(0, 0, 0), (255, 255, 255)]):
-        (tmp_path / "cls").mkdir(exist_ok=True)
-        Image.new("RGB", (12, 10), colour).save(tmp_path / "cls" / f"{i}.png")
-    images = data.load_images(str(tmp_path))
-    assert images.shape == (2, 10, 12, 3)
-    assert sorted([images[0].mean(), images[1].mean()]) == [-1.0, 1.0]
+
+def test_a_labels_file_shorter_than_its_images_file_is_named(tmp_path, monkeypatch):
+    """Both files read whole, each header agreeing with its contents: 5 images but 3 labels."""
+    folder = tmp_path / "fashion-mnist"
+    for prefix, images, labels in (("train", 5, 3), ("t10k", 2, 2)):
+        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", np.zeros((images, 28, 28)))
+        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(labels))
+    monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path))
+    with pytest.raises(
+        ValueError,
+        match=r"local copy of fashion_mnist .* is damaged: train-images-idx3-ubyte.gz holds 5 "
+        r"images but train-labels-idx1-ubyte.gz 3 labels",
+    ):
+        data.load_images("fashion_mnist")
+    assert data.load_images("fashion_mnist", split="test").shape == (2, 28, 28, 1)
+
+
+def test_a_new_dataset_is_one_record(tmp_path, monkeypatch):
+    """A record with its own class names, file and reader is all load_images and example_folder need."""
+    rng = np.random.default_rng(0)
+    np.savez(
+        tmp_path / "dots.npz",
+        x_train=rng.integers(0, 256, (6, 4, 4, 3), dtype="uint8"),
+        y_train=np.array([0, 1, 1, 0, 1, 1]),
+    )
+
+    def read_dots(root, split, wanted):
+        with np.load(root / "dots.npz") as arrays:
+            return arrays[f"x_{split}"], arrays[f"y_{split}"]
+
+    dots = datasets.Dataset(
+        name="dots",
+        class_names=("red", "blue"),
+        local_files=("dots.npz",),
+        read_local=read_dots,
+        download=_failing_download,
+    )
+    monkeypatch.setitem(datasets.DATASETS, "dots", dots)
+    monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path))
+    blue, labels = data.load_images("dots", classes="blue", return_labels=True)
+    assert blue.shape == (4, 4, 4, 3) and list(labels) == [1, 1, 1, 1]
+    folder = data.example_folder(tmp_path / "mine", "dots", classes=["red"], count=5)
+    assert len(list((folder / "red").glob("*.png"))) == 2
 
 
 def _save(path, mode, size=(6, 6), value=128):
@@ -77,170 +126,70 @@ def _save(path, mode, size=(6, 6), value=128):
     Image.new(mode, size, value if mode == "L" else (value, 0, 0)).save(path)
 
 
+def test_a_folder_of_images_loads_whole(tmp_path):
+    from PIL import Image
+
+    for i, colour in enumerate([(0, 0, 0), (255, 255, 255)]):
+        Image.new("RGB", (12, 10), colour).save(tmp_path / f"{i}.png")
+    images = data.load_images(str(tmp_path))
+    assert images.shape == (2, 10, 12, 3)
+    assert sorted([images[0].mean(), images[1].mean()]) == [-1.0, 1.0]
+
+
+def test_class_subfolders_give_labels(tmp_path):
+    for name, value in (("horse", 200), ("bird", 10)):
+        for i in range(2 if name == "horse" else 3):
+            _save(tmp_path / name / f"{i}.jpg", "RGB", value=value)
+    images, labels = data.load_images(tmp_path, return_labels=True)
+    assert images.shape == (5, 6, 6, 3) and list(labels) == [0, 0, 0, 1, 1]  # bird, then horse
+    horses, labels = data.load_images(tmp_path, classes="horse", return_labels=True)
+    assert len(horses) == 2 and list(labels) == [1, 1] and horses[..., 0].min() > 0.5
+    assert len(data.load_images(tmp_path, classes=0)) == 3
+
+
+def test_a_folder_without_class_subfolders_says_it_has_no_labels(tmp_path):
+    _save(tmp_path / "loose.png", "RGB")
+    _save(tmp_path / "horse" / "0.png", "RGB")
+    assert len(data.load_images(tmp_path)) == 2  # pooled, as no labels were asked for
+    with pytest.raises(
+        ValueError, match=r"has no class subfolders, so its images have no labels: "
+    ):
+        data.load_images(tmp_path, return_labels=True)
+    with pytest.raises(ValueError, match=r"loose.png lie directly in it"):
+        data.load_images(tmp_path, classes="horse")
+
+
+def test_a_folder_has_no_test_split(tmp_path):
+    _save(tmp_path / "a.png", "RGB")
+    with pytest.raises(ValueError, match=r"no 'test' split.*holdout=0.1"):
+        data.load_images(tmp_path, split="test")
+
+
+def test_a_file_given_as_a_folder_says_it_is_a_file(tmp_path):
+    _save(tmp_path / "horse.png", "RGB")
+    for load in (data.load_images, data.ImageFolder):
+        with pytest.raises(FileNotFoundError, match=r"but .*horse.png is a file. Pass the folder"):
+            load(tmp_path / "horse.png")
+
+
 def test_empty_folder_and_folder_without_images_are_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="is empty"):
-        data.load_folder(tmp_path)
+        data.load_images(tmp_path)
     (tmp_path / "notes.txt").write_text("no pictures here")
     with pytest.raises(FileNotFoundError, match=r"No images .* its 1 files are e.g. notes.txt"):
-        data.load_folder(tmp_path)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        data.load_folder(tmp_path / "absent")
-
-
-def test_unreadable_images_are_named(tmp_path):
-    _save(tmp_path / "good.png", "RGB")
-    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
-    with pytest.raises(
-        ValueError, match=r"1 of the 2 image files .* cannot be read as images .*: broken.jpg"
-    ):
-        data.load_folder(tmp_path)
-
-
-def test_mixed_grayscale_and_colour_need_a_choice(tmp_path):
-    _save(tmp_path / "a" / "gray.png", "L", value=255)
-    _save(tmp_path / "b" / "colour.png", "RGB", value=255)
-    with pytest.raises(
-        ValueError, match="mixes 1 grayscale images .* with 1 colour ones .* grayscale=True"
-    ):
-        data.load_folder(tmp_path)
-    assert data.load_folder(tmp_path, grayscale=True).shape == (2, 6, 6, 1)
-    assert data.load_folder(tmp_path, grayscale=False, image_size=(4, 4)).shape == (2, 4, 4, 3)
-    assert data.load_folder(tmp_path / "a").shape == (1, 6, 6, 1)  # all grayscale: one channel
-
-
-def test_augmentation_rejects_impossible_rotation():
-    with pytest.raises(ValueError, match=r"rotation_degrees must be in \[0, 180\]"):
-        data.augmentation(rotation_degrees=200)
+        data.load_images(tmp_path)
+    with pytest.raises(FileNotFoundError, match="absent, but it does not exist"):
+        data.load_images(tmp_path / "absent")
 
 
 def test_example_folder_holds_the_requested_class_images(needs_local_data, tmp_path):
     folder = data.example_folder(tmp_path / "mine", "cifar10", classes=["horse", "bird"], count=12)
     assert sorted(p.name for p in folder.iterdir()) == ["bird", "horse"]
     assert len(list((folder / "horse").glob("*.png"))) == 12
-    images = data.load_folder(folder)
+    images, labels = data.load_images(folder, return_labels=True)
+    assert list(labels) == [0] * 12 + [1] * 12  # bird/ sorts before horse/
     np.testing.assert_allclose(
-        np.sort(images[12:].mean(axis=(1, 2, 3))),  # horse/ sorts after bird/
+        np.sort(images[labels == 1].mean(axis=(1, 2, 3))),
         np.sort(data.load_images("cifar10", "horse")[:12].mean(axis=(1, 2, 3))),
         atol=0.01,
     )
-
-
-def _folder_of_distinct_images(folder, count, mode="RGB", size=(10, 12)):
-    """``count`` images, each of one flat value (its index), with a left-right gradient so a flip shows."""
-    from PIL import Image
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(count):
-        pixels = np.full((size[1], size[0]), 4 * i, dtype="uint8")
-        pixels[:, 0] = 255
-        image = Image.fromarray(pixels, "L")
-        (image if mode == "L" else image.convert(mode)).save(folder / f"{i:03d}.png")
-    return folder
-
-
-def test_image_folder_streams_batches_that_resume_where_they_stopped(tmp_path):
-    source = data.ImageFolder(_folder_of_distinct_images(tmp_path, 40), holdout=0.1, flip=True)
-    assert len(source) == 36 and source.image_shape == (12, 10, 3)
-    whole = [
-        b.numpy() for b in source.batches(8, seed=5).take(10)
-    ]  # 80 images: more than two epochs
-    resumed = [b.numpy() for b in source.batches(8, seed=5, first_batch=6).take(4)]
-    assert whole[0].shape == (8, 12, 10, 3) and whole[0].dtype == np.float32
-    assert -1.0 <= min(b.min() for b in whole) and max(b.max() for b in whole) <= 1.0
-    for got, expected in zip(resumed, whole[6:]):
-        np.testing.assert_array_equal(got, expected)
-    other_seed = [b.numpy() for b in source.batches(8, seed=6).take(10)]
-    assert not np.array_equal(np.concatenate(whole), np.concatenate(other_seed))
-
-
-def test_image_folder_flips_some_real_images_and_only_when_asked(tmp_path):
-    folder = _folder_of_distinct_images(tmp_path, 40)
-    flipped = np.concatenate(
-        [b.numpy() for b in data.ImageFolder(folder, flip=True).batches(8, 0).take(8)]
-    )
-    plain = np.concatenate([b.numpy() for b in data.ImageFolder(folder).batches(8, 0).take(8)])
-    bright_left = plain[:, :, 0, 0] == 1.0
-    assert bright_left.all()  # every image as stored has its bright column on the left
-    mirrored = flipped[:, 0, -1, 0] == 1.0
-    assert 0.25 < mirrored.mean() < 0.75
-    np.testing.assert_array_equal(flipped[mirrored], plain[mirrored][:, :, ::-1])
-    np.testing.assert_array_equal(flipped[~mirrored], plain[~mirrored])
-
-
-def test_image_folder_holds_out_the_same_share_whatever_the_run(tmp_path):
-    folder = _folder_of_distinct_images(tmp_path, 50)
-    source = data.ImageFolder(folder, holdout=0.2)
-    held, trained = source.files["holdout"], source.files["training"]
-    assert len(held) == 10 and len(trained) == 40 and not set(held) & set(trained)
-    assert held == data.ImageFolder(folder, holdout=0.2).files["holdout"]
-    assert held != sorted(folder.glob("*.png"))[:10]  # drawn at random, not the first ten
-    batch_values = {
-        round(float(v), 4) for b in source.batches(10, 0).take(8) for v in b.numpy()[:, 5, 5, 0]
-    }
-    held_values = {round(float(v), 4) for v in source.images("holdout")[:, 5, 5, 0]}
-    assert batch_values and not batch_values & held_values  # training never sees a held-out image
-    assert data.ImageFolder(folder, holdout=0).files["holdout"] == []
-
-
-def test_image_folder_reads_a_grayscale_folder_and_resizes(tmp_path):
-    folder = _folder_of_distinct_images(tmp_path, 20, mode="L", size=(200, 200))
-    source = data.ImageFolder(folder, holdout=0.1)
-    assert source.image_shape == (200, 200, 1) and source.stored_size == (200, 200)
-    small = source.resized(64)
-    assert small.image_shape == (64, 64, 1) and small.files == source.files
-    assert next(iter(small.batches(4, 0))).shape == (4, 64, 64, 1)
-    assert small.images("holdout").shape == (2, 64, 64, 1)
-    assert small.images(indices=[3, 0]).shape == (2, 64, 64, 1)
-
-
-def test_image_folder_gives_load_folders_clear_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="is empty"):
-        data.ImageFolder(tmp_path)
-    _save(tmp_path / "good.png", "RGB")
-    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
-    with pytest.raises(ValueError, match=r"cannot be read as images .*: broken.jpg"):
-        data.ImageFolder(tmp_path)
-    (tmp_path / "broken.jpg").unlink()
-    (tmp_path / "moved.png").symlink_to(tmp_path / "no longer here.png")
-    with pytest.raises(ValueError, match=r"damaged files or broken links\): moved.png"):
-        data.ImageFolder(tmp_path)
-    (tmp_path / "moved.png").unlink()
-    _save(tmp_path / "gray.png", "L")
-    with pytest.raises(ValueError, match="mixes 1 grayscale images .* grayscale=True"):
-        data.ImageFolder(tmp_path, holdout=0)
-    assert data.ImageFolder(tmp_path, grayscale=True, holdout=0).image_shape == (6, 6, 1)
-
-
-def test_a_huge_image_is_refused_by_name_before_anything_decodes_it(tmp_path):
-    from PIL import Image
-
-    _save(tmp_path / "small.png", "RGB")
-    side = int(data.MAX_IMAGE_PIXELS**0.5) + 1
-    # all black: small on disk, huge decoded
-    Image.new("L", (side, side)).save(tmp_path / "scan.png")
-    with pytest.raises(
-        ValueError, match=r"1 of the 2 images .* have more than 50,000,000 pixels: scan.png"
-    ):
-        data.ImageFolder(tmp_path, grayscale=False, holdout=0)
-
-
-@pytest.mark.parametrize(
-    "options, message",
-    [
-        ({"holdout": 1.0}, r"in \[0, 1\)"),
-        ({"holdout": 0.1}, "keeps 0 out of training"),
-        ({"image_size": (32, 0)}, "Expected image_size"),
-        ({"image_size": 31.5}, "Expected image_size"),
-    ],
-)
-def test_image_folder_refuses_bad_options(tmp_path, options, message):
-    with pytest.raises(ValueError, match=message):
-        data.ImageFolder(_folder_of_distinct_images(tmp_path, 5), **options)
-
-
-def test_image_folder_without_holdout_says_how_to_get_one(tmp_path):
-    source = data.ImageFolder(_folder_of_distinct_images(tmp_path, 5), holdout=0)
-    with pytest.raises(ValueError, match="has no holdout images.*holdout=0.1"):
-        source.images("holdout")
-    with pytest.raises(ValueError, match="Unknown part 'test'"):
-        source.images("test")

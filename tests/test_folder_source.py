@@ -26,6 +26,13 @@ def test_a_200_pixel_grayscale_folder_is_read_at_the_nearest_size_and_says_so(tm
     assert "the nearest to the asked-for 70 is 64" in capsys.readouterr().out
 
 
+def test_a_folder_with_class_subfolders_says_it_pools_them(tmp_path, capsys):
+    for name in ("horse", "bird"):
+        _xray_like_folder(tmp_path / name, count=3, side=8)
+    recipes.folder_source(tmp_path, holdout=0)
+    assert "pooled from the class subfolders bird, horse." in capsys.readouterr().out
+
+
 def test_a_run_on_a_streamed_folder_resumes_as_if_it_had_never_stopped(tmp_path, make_tiny_gan):
     """Flipped real images and DiffAugment on both sides, stopped after 2 steps and resumed to 4: the same
     weights as 4 steps in one go."""

@@ -48,3 +48,36 @@ def test_no_labels_means_skip_not_invent(capsys):
 def test_bad_hand_labels(labels, message):
     with pytest.raises(ValueError, match=message):
         labeling.resolve_hand_labels(labels, 10)
+
+
+def test_no_labels_as_none_means_skip_not_invent(capsys):
+    assert labeling.resolve_hand_labels(None, 10) is None
+    assert "skipped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("labels", [7, 0, "7104", {3: 7, 4: 1}, {7, 1}, np.zeros((2, 5), int)])
+def test_hand_labels_that_are_not_a_list_are_a_type_error(labels):
+    """One number (7 for one image), a string, a dict (whose keys would pass as labels), a set (no order)
+    or a table."""
+    with pytest.raises(TypeError, match=r"HAND_LABELS must be a list of digits, one per image"):
+        labeling.resolve_hand_labels(labels, 1 if np.ndim(labels) == 0 else 4)
+
+
+def test_sheet_starts_from_a_numpy_array_of_labels():
+    sheet = labeling.LabelSheet(_images(10), initial=np.arange(10))
+    assert sheet.labels() == list(range(10))
+    with pytest.raises(TypeError, match="initial must be a list of digits"):
+        labeling.LabelSheet(_images(1), initial=7)
+
+
+def test_one_image_without_its_batch_axis_is_refused():
+    with pytest.raises(
+        ValueError, match=r"got shape \(28, 28, 1\); for one image .* images\[None\]"
+    ):
+        labeling.LabelSheet(_images(1)[0])
+    assert len(labeling.LabelSheet(_images(1)[0][None]).selectors) == 1
+
+
+def test_0_to_255_images_are_refused_not_drawn_washed_out():
+    with pytest.raises(ValueError, match=r"Expected pixel values in \[-1, 1\], got \[0, 255\]"):
+        labeling.LabelSheet(np.round((_images() + 1) * 127.5))

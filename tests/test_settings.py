@@ -1,5 +1,7 @@
 import dataclasses
+import json
 
+import numpy as np
 import pytest
 
 from gan_helpers import settings, training
@@ -35,8 +37,9 @@ def test_settings_are_frozen_and_replace_makes_a_copy():
         ({"real_label": 0.4}, r"real_label must be in \(0.5, 1\]"),
         ({"g_learning_rate": 0.0}, r"g_learning_rate must be in \(0, 1\)"),
         ({"d_beta_1": 1.5}, r"d_beta_1 must be in \[0, 1\)"),
-        ({"d_steps": 1.5}, "d_steps .* must be an integer >= 1"),
-        ({"d_steps": 0}, "d_steps .* must be an integer >= 1"),
+        ({"d_steps": 1.5}, r"d_steps must be an integer >= 1 \(the D:G ratio\), got 1.5"),
+        ({"d_steps": 0}, "d_steps must be an integer >= 1"),
+        ({"ema": float("nan")}, r"ema must be a decay in \(0, 1\)"),
         ({"lr": 1e-3}, r"Unknown setting\(s\) \['lr'\]; expected some of"),
         ({"ema": 1.0}, r"ema must be a decay in \(0, 1\)"),
         ({"noise": "gaussian"}, r"noise must be one of \('normal', 'uniform'\)"),
@@ -84,3 +87,45 @@ def test_decay_steps_lower_both_learning_rates_linearly_to_zero(make_tiny_gan):
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(LITERAL.d_learning_rate * 0.6)
     with pytest.raises(ValueError, match="decay_steps must be a whole number >= 1"):
         LITERAL.replace(decay_steps=0)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"real_label": "0.9"}, r"real_label must be a number, in \(0.5, 1\]; got '0.9' \(a str\)"),
+        (
+            {"d_learning_rate": "2e-4"},
+            r"d_learning_rate must be a number, .* Write it without quotes",
+        ),
+        ({"d_steps": "2"}, r"d_steps must be a number, an integer >= 1 .*; got '2' \(a str\)"),
+        ({"d_steps": True}, r"d_steps must be a number, .* got True \(a bool\)"),
+        ({"ema": "0.999"}, r"ema must be a number, a decay in \(0, 1\)"),
+        ({"noise": 1}, r"noise must be one of \('normal', 'uniform'\), got 1"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_a_type_error_naming_the_field(changes, message):
+    with pytest.raises(TypeError, match=message):
+        BALANCED.replace(**changes)
+
+
+def test_numpy_scalars_are_stored_as_python_numbers():
+    tuned = BALANCED.replace(
+        d_steps=np.int64(2), g_learning_rate=np.float32(1e-3), real_label=1, decay_steps=np.int32(9)
+    )
+    assert (type(tuned.d_steps), type(tuned.decay_steps)) == (int, int)
+    assert (type(tuned.g_learning_rate), type(tuned.real_label)) == (float, float)
+    assert json.loads(json.dumps(dataclasses.asdict(tuned)))["d_steps"] == 2
+
+
+def test_numpy_scalar_settings_train_and_checkpoint(make_tiny_gan, tmp_path):
+    """np.int64 d_steps once broke the first checkpoint (JSON), np.float32 rates Keras' compile."""
+    gan = make_tiny_gan(d_steps=np.int64(2), g_learning_rate=np.float32(1e-3))
+    images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
+    history = training.train(
+        gan, images, steps=2, run_dir=tmp_path, batch_size=4, sample_interval=2, show_samples=False
+    )
+    assert history[-1]["step"] == 2 and list((tmp_path / "checkpoints").glob("step_*.npz"))
+
+
+def test_every_setting_has_a_rule():
+    assert set(settings.RULES) == {field.name for field in dataclasses.fields(settings.Settings)}

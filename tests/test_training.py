@@ -267,16 +267,6 @@ def test_mismatched_real_needs_labels(make_tiny_gan):
         make_tiny_gan(mismatched_real=True)
 
 
-def test_augmentation_is_applied_to_real_batches():
-    images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
-    flip_only = data.augmentation(flip=True, rotation_degrees=0)
-    batch = next(iter(data.real_image_batches(images, 32, augment=flip_only))).numpy()
-    originals = {image.tobytes() for image in images}
-    mirrors = {image[:, ::-1].tobytes() for image in images}
-    assert all(b.tobytes() in originals | mirrors for b in batch)
-    assert any(b.tobytes() in mirrors - originals for b in batch)  # some were flipped
-
-
 def test_real_batches_are_shuffled_draws_of_the_images_without_the_autotuner():
     images = np.arange(64, dtype="float32").reshape(64, 1, 1, 1) / 64
     batches = data.real_image_batches(images, 16)
