@@ -186,6 +186,29 @@ def compare_grids(
     return figure
 
 
+def show_run_comparison(
+    runs: Mapping[str, Mapping], title: str, save_prefix: str | Path, show: bool = True
+) -> list[Path]:
+    """Runs of one study side by side (e.g. one class at several D:G ratios): their losses, their accuracies
+    and their final fixed-noise grids, each shown and saved as <save_prefix>_losses.png, _accuracies.png
+    and _samples.png. ``runs``: {label: a dict with "history" (``training.train``'s rows) and
+    "final_grid" (N, H, W, C) in [-1, 1]}, as the recipes return. Returns the three paths."""
+    histories = {label: run["history"] for label, run in runs.items()}
+    figures = {
+        "losses": plot_losses(histories, title=f"{title}: losses"),
+        "accuracies": plot_accuracies(histories, title=f"{title}: accuracies"),
+        "samples": compare_grids(
+            {label: run["final_grid"] for label, run in runs.items()},
+            title=f"{title}: the final fixed-noise grids",
+        ),
+    }
+    paths = []
+    for kind, figure in figures.items():
+        paths.append(Path(f"{save_prefix}_{kind}.png"))
+        show_and_close(figure, show=show, save_to=paths[-1])
+    return paths
+
+
 def image_rows(
     rows: Mapping[str, np.ndarray], title: str | None = None, cell_inches: float = 0.9
 ) -> plt.Figure:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Sequence
 
 import keras
 
@@ -27,28 +28,97 @@ ARCHITECTURES = {
 DATASET_ARCHITECTURE = {"mnist": "compact", "fashion_mnist": "compact", "cifar10": "constant_width"}
 
 
+# A network argument of a recipe: a built keras.Model, a builder function (the recipe calls it with
+# ``image_shape=``, after seeding), or None for the recipe's default.
+Network = keras.Model | Callable[..., keras.Model] | None
+
+
 def dcgan(
     architecture: str,
     image_shape: Sequence[int] | None = None,
     settings: Settings = BALANCED,
     seed: int = 0,
+    *,
+    generator: Network = None,
+    discriminator: Network = None,
     **overrides,
 ) -> training.GAN:
-    """A compiled convolutional GAN of one of ``ARCHITECTURES`` (at its default image shape, or
-    ``image_shape``), trained with ``settings``; keyword ``overrides`` change single settings. ``seed``
-    fixes everything: the initial weights, the noise, the dropout masks and the data order."""
+    """A compiled convolutional GAN, trained with ``settings``; keyword ``overrides`` change single settings.
+
+    The networks are ``generator`` and ``discriminator`` when given, else those of ``architecture`` (one of
+    ``ARCHITECTURES``). Each may be a built model or a builder function, which the recipe calls with
+    ``image_shape=`` (H, W, C) if that is known: given, or taken from a given model; else with no
+    arguments, for the builder's own default. E.g. the DCGAN paper's widths:
+    ``dcgan("halving_width", generator=models.halving_width_generator(base_width=64),
+    discriminator=models.halving_width_discriminator(base_width=64))``, or, at any image shape,
+    ``generator=functools.partial(models.halving_width_generator, base_width=64)``.
+
+    ``seed`` fixes the noise, the dropout masks, the data order and the initial weights of every network
+    the recipe builds; a network passed in built keeps the weights it was built with.
+    """
     if architecture not in ARCHITECTURES:
         raise ValueError(
             f"Unknown DCGAN architecture {architecture!r}; expected one of {sorted(ARCHITECTURES)}."
         )
-    build_generator, build_discriminator = ARCHITECTURES[architecture]
-    config.seed_everything(seed)
-    shape = {} if image_shape is None else {"image_shape": tuple(image_shape)}
     gan = training.GAN(
-        build_generator(**shape), build_discriminator(**shape), settings, seed=seed, **overrides
+        *_networks(generator, discriminator, ARCHITECTURES[architecture], image_shape, seed),
+        settings,
+        seed=seed,
+        **overrides,
     )
     gan.compile()
     return gan
+
+
+def _networks(
+    generator: Network,
+    discriminator: Network,
+    defaults: tuple[Callable[..., keras.Model], Callable[..., keras.Model]],
+    image_shape: Sequence[int] | None,
+    seed: int,
+) -> tuple[keras.Model, keras.Model]:
+    """(G, D): each the given model, or built (after seeding with ``seed``) by the given builder or by its
+    default in ``defaults``, at ``image_shape``, which defaults to a given model's image shape."""
+    given = {"generator": generator, "discriminator": discriminator}
+    if image_shape is None:
+        shapes = [_image_shape(n, role) for role, n in given.items() if isinstance(n, keras.Model)]
+        image_shape = shapes[0] if shapes else None
+    image_shape = None if image_shape is None else tuple(int(d) for d in image_shape)
+    config.seed_everything(seed)
+    built = [
+        _network(role, network if network is not None else default, image_shape)
+        for (role, network), default in zip(given.items(), defaults)
+    ]
+    return built[0], built[1]
+
+
+def _network(role: str, network: Network, image_shape: tuple[int, ...] | None) -> keras.Model:
+    """``network`` if it is a model, else what the builder ``network`` makes at ``image_shape``; checked
+    to work on images of ``image_shape``."""
+    if not isinstance(network, keras.Model):
+        if not callable(network):
+            raise TypeError(
+                f"{role} must be a keras.Model, a function that builds one (called with "
+                f"image_shape=...), or None for the default; got {type(network).__name__}."
+            )
+        network = network() if image_shape is None else network(image_shape=image_shape)
+        if not isinstance(network, keras.Model):
+            raise TypeError(
+                f"The {role} builder returned {type(network).__name__}, not a keras.Model."
+            )
+    if image_shape is not None and _image_shape(network, role) != image_shape:
+        raise ValueError(
+            f"The {role} works on images of shape {_image_shape(network, role)}, but this GAN's "
+            f"images are {image_shape}. Build it with image_shape={image_shape}, or pass its "
+            f"builder function instead (the recipe calls it with the right image_shape)."
+        )
+    return network
+
+
+def _image_shape(network: keras.Model, role: str) -> tuple[int, ...]:
+    """The (H, W, C) of the images a generator makes or a discriminator judges."""
+    tensor = network.outputs[0] if role == "generator" else network.inputs[0]
+    return tuple(tensor.shape[1:])
 
 
 def folder_source(
@@ -83,19 +153,29 @@ def dense_mnist_gan(
     num_classes: int | None = None,
     mismatched_real: bool = False,
     units: Sequence[int] = models.POWERS_OF_TWO_UNITS,
+    *,
+    generator: Network = None,
+    discriminator: Network = None,
     **overrides,
 ) -> training.GAN:
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
     (keyword ``overrides`` change single settings); with ``num_classes`` (10 for digits), the conditional
     version: both networks also take the label, and ``mismatched_real`` makes D also reject real digits
-    under wrong labels (see ``training.GAN``). ``seed`` fixes everything: the initial weights, the noise,
-    the dropout masks and the data order."""
-    config.seed_everything(seed)
-    gan = training.GAN(
-        models.dense_generator(units=units, num_classes=num_classes),
-        models.dense_discriminator(
-            units=tuple(reversed(units)), dropout_rates=dropout_rates, num_classes=num_classes
+    under wrong labels (see ``training.GAN``). ``generator`` and ``discriminator`` replace the dense
+    networks (``units`` and ``dropout_rates`` shape only those), as in ``dcgan``. ``seed`` fixes
+    everything: the initial weights of the networks it builds, the noise, the dropout masks and the data
+    order."""
+    defaults = (
+        partial(models.dense_generator, units=units, num_classes=num_classes),
+        partial(
+            models.dense_discriminator,
+            units=tuple(reversed(units)),
+            dropout_rates=dropout_rates,
+            num_classes=num_classes,
         ),
+    )
+    gan = training.GAN(
+        *_networks(generator, discriminator, defaults, None, seed),
         settings,
         seed=seed,
         num_classes=num_classes,
@@ -143,8 +223,10 @@ def train_and_assess(
     batch_size: int = 128,
     seed: int = 0,
     show_samples: bool = False,
+    tensorboard: bool = False,
 ) -> dict:
-    """Train (or resume, or reload) one configuration and judge its final generator.
+    """Train (or resume, or reload) one configuration and judge its final generator; with ``tensorboard``,
+    the run also logs for TensorBoard in run_dir/tensorboard.
 
     Returns {"history": per-100-step rows, "grids": {step: (25, H, W, C) images in [-1, 1]},
     "final_grid": the last of them, "samples": the ``eval_samples`` judged images (N, H, W, C) in [-1, 1],
@@ -158,6 +240,7 @@ def train_and_assess(
         batch_size=batch_size,
         sample_interval=sample_interval,
         show_samples=show_samples,
+        tensorboard=tensorboard,
     )
     run = RunFolder(run_dir)
     samples = sampling.sample(
@@ -187,13 +270,22 @@ def dense_mnist_run(
     batch_size: int = 128,
     seed: int = 0,
     settings: Settings = DENSE_MNIST,
+    generator: Network = None,
+    discriminator: Network = None,
     run_dir: str | Path | None = None,
     **overrides,
 ) -> dict:
-    """One named configuration of the dense MNIST GAN, trained (or resumed, or reloaded) in ``run_dir``
-    (default out_dir/<name>) and judged; prints its wall time and class coverage. Returns
-    ``train_and_assess``'s dict."""
-    gan = dense_mnist_gan(dropout_rates=dropout_rates, settings=settings, seed=seed, **overrides)
+    """One named configuration of the dense MNIST GAN (or of the networks given, as in ``dcgan``), trained
+    (or resumed, or reloaded) in ``run_dir`` (default out_dir/<name>) and judged; prints its wall time and
+    class coverage. Returns ``train_and_assess``'s dict."""
+    gan = dense_mnist_gan(
+        dropout_rates=dropout_rates,
+        settings=settings,
+        seed=seed,
+        generator=generator,
+        discriminator=discriminator,
+        **overrides,
+    )
     result = train_and_assess(
         gan,
         images,
@@ -232,6 +324,12 @@ def class_judge(
     return classifier
 
 
+def ratio_label(d_steps: int = 1, g_steps: int = 1) -> str:
+    """How the runs name a D:G training ratio: "D:G 3:1" for 3 D updates per G update, "D:G 1:10" for 10
+    G updates per D update."""
+    return f"D:G {d_steps}:{g_steps}"
+
+
 def class_dcgan_run(
     dataset: str,
     cls: int | str,
@@ -242,17 +340,36 @@ def class_dcgan_run(
     sample_interval: int,
     eval_samples: int,
     d_steps: int = 1,
+    g_steps: int = 1,
     batch_size: int = 128,
     seed: int = 0,
     show_samples: bool = True,
+    generator: Callable[..., keras.Model] | None = None,
+    discriminator: Callable[..., keras.Model] | None = None,
+    tensorboard: bool = True,
 ) -> dict:
-    """One GAN for one class of ``dataset`` (the DCGAN of ``DATASET_ARCHITECTURE``), in out_dir/<class>_dg<d_steps>.
+    """One GAN for one class of ``dataset``, in out_dir/<class>_dg<d_steps> (out_dir/<class>_dg1-<g_steps>
+    when G takes ``g_steps`` > 1 updates per step).
 
-    Trains (or resumes, or reloads), saves the loss plot as losses.png in the run folder and shows it, and
-    judges ``eval_samples`` generated images against that class's real test images, with up to
-    ``eval_samples`` real training images of the class as the reference.
-    Returns ``train_and_assess``'s dict plus "reference" (the real images' metrics).
+    The networks come from ``generator`` and ``discriminator``, builder functions that the recipe calls
+    with the class's ``image_shape=`` (e.g. ``models.compact_generator``, or
+    ``functools.partial(models.halving_width_generator, base_width=64)``), so that each class starts from
+    fresh weights; None takes the dataset's DCGAN (``DATASET_ARCHITECTURE``).
+
+    Trains (or resumes, or reloads; with ``tensorboard``, logging to the run's tensorboard/ folder), saves
+    the loss plot as losses.png in the run folder and shows it, and judges ``eval_samples`` generated
+    images against that class's real test images, with up to ``eval_samples`` real training images of the
+    class as the reference.
+    Returns ``train_and_assess``'s dict plus "reference" (the real images' metrics) and "ratio"
+    (``ratio_label``).
     """
+    for role, builder in (("generator", generator), ("discriminator", discriminator)):
+        if isinstance(builder, keras.Model):
+            raise TypeError(
+                f"class_dcgan_run trains a new GAN for each class, so it takes a function that builds the "
+                f"{role} (e.g. models.compact_{role}, or functools.partial(models.compact_{role}, ...)), "
+                f"not a built network: one network passed to every class would train on all of them."
+            )
     index = datasets.get(dataset).class_index(cls)
     name = datasets.get(dataset).class_names[index]
     images = data.load_images(dataset, classes=index)
@@ -262,8 +379,18 @@ def class_dcgan_run(
         images[:eval_samples],
         intended_class=index,
     )
-    gan = dcgan(DATASET_ARCHITECTURE[dataset], d_steps=d_steps, seed=seed)
-    run_dir = Path(out_dir) / f"{name.replace(' ', '_')}_dg{d_steps}"
+    gan = dcgan(
+        DATASET_ARCHITECTURE[dataset],
+        image_shape=images.shape[1:],
+        seed=seed,
+        generator=generator,
+        discriminator=discriminator,
+        d_steps=d_steps,
+        g_steps=g_steps,
+    )
+    ratio = ratio_label(d_steps, g_steps)
+    suffix = f"dg{d_steps}" if g_steps == 1 else f"dg{d_steps}-{g_steps}"
+    run_dir = Path(out_dir) / f"{name.replace(' ', '_')}_{suffix}"
     result = train_and_assess(
         gan,
         images,
@@ -275,75 +402,18 @@ def class_dcgan_run(
         batch_size=batch_size,
         seed=seed,
         show_samples=show_samples,
+        tensorboard=tensorboard,
     )
     plotting.show_and_close(
-        plotting.plot_losses(result["history"], title=f"{name}: losses, D:G {d_steps}:1"),
+        plotting.plot_losses(result["history"], title=f"{name}: losses, {ratio}"),
         save_to=run_dir / "losses.png",
     )
     print(
-        f"{name} (D:G {d_steps}:1): {result['history'][-1]['step']} steps in {result['seconds'] / 60:.1f} min; "
+        f"{name} ({ratio}): {result['history'][-1]['step']} steps in {result['seconds'] / 60:.1f} min; "
         f"class accuracy {result['metrics']['class_accuracy']:.1%} "
         f"(real images: {judge.reference['class_accuracy']:.1%}); run folder {run_dir}"
     )
-    return {**result, "reference": judge.reference, "dataset": dataset}
-
-
-def ratio_study(
-    dataset: str,
-    cls: int | str,
-    out_dir: str | Path,
-    classifier,
-    *,
-    ratios: Sequence[int],
-    steps: int,
-    eval_samples: int,
-    batch_size: int = 128,
-    seed: int = 0,
-) -> dict[str, dict]:
-    """The same class trained once per D:G ratio in ``ratios`` (same steps and seed; a run that already
-    exists is reloaded). Shows and saves (in out_dir) the losses and accuracies by ratio and the final
-    grids side by side, and prints the per-ratio table and wall times.
-    Returns {"D:G k:1": ``class_dcgan_run``'s dict}."""
-    name = datasets.get(dataset).class_name(cls)
-    runs = {
-        f"D:G {k}:1": class_dcgan_run(
-            dataset,
-            cls,
-            out_dir,
-            classifier,
-            steps=steps,
-            d_steps=k,
-            sample_interval=steps,
-            eval_samples=eval_samples,
-            batch_size=batch_size,
-            seed=seed,
-            show_samples=False,
-        )
-        for k in ratios
-    }
-    histories = {label: run["history"] for label, run in runs.items()}
-    for kind, plot in (("losses", plotting.plot_losses), ("accuracies", plotting.plot_accuracies)):
-        plotting.show_and_close(
-            plot(histories, title=f"{name}: {kind} by D:G ratio"),
-            save_to=Path(out_dir) / f"ratio_{kind}.png",
-        )
-    plotting.show_and_close(
-        plotting.compare_grids(
-            {label: run["final_grid"] for label, run in runs.items()},
-            title=f"{name} after {steps} steps",
-        ),
-        save_to=Path(out_dir) / "ratio_samples.png",
-    )
-    reference = next(iter(runs.values()))["reference"]
-    print(
-        assessment.format_table(
-            {**{label: run["metrics"] for label, run in runs.items()}, "real": reference},
-            CLASS_COLUMNS,
-        )
-    )
-    for label, run in runs.items():
-        print(f"{label}: {run['seconds'] / 60:.1f} min of training")
-    return runs
+    return {**result, "reference": judge.reference, "dataset": dataset, "ratio": ratio}
 
 
 def show_class_samples(results: dict[str, dict], out_dir: str | Path, count: int = 25) -> None:
@@ -385,3 +455,13 @@ def per_class_table(results: dict[str, dict]) -> str:
         rows[f"{name} generated"] = result["metrics"]
         rows[f"{name} real"] = result["reference"]
     return assessment.format_table(rows, CLASS_COLUMNS)
+
+
+def runs_table(runs: dict[str, dict]) -> str:
+    """One class's runs side by side (e.g. one per D:G ratio, ``class_dcgan_run`` results by name): each
+    run's metrics, then the class's real images' reference as "real"."""
+    reference = next(iter(runs.values()))["reference"]
+    return assessment.format_table(
+        {**{label: run["metrics"] for label, run in runs.items()}, "real": reference},
+        CLASS_COLUMNS,
+    )

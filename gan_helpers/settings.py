@@ -33,7 +33,9 @@ class Settings:
         real_label: D's target for real images, in (0.5, 1]; below 1 is one-sided label smoothing (0.9).
         d_learning_rate, d_beta_1: the discriminator's Adam.
         g_learning_rate, g_beta_1: the generator's Adam (the assignment's "GAN" optimizer).
-        d_steps: discriminator updates per generator update (the D:G ratio), an integer >= 1.
+        d_steps: discriminator updates per step (D's side of the D:G ratio), an integer >= 1.
+        g_steps: generator updates per step (G's side of the D:G ratio), an integer >= 1. A step is
+            ``d_steps`` D updates then ``g_steps`` G updates; one side is 1 (3:1, or the lab's 1:10).
         ema: decay of the exponential moving average of G's weights, or None for none. With it, the
             average draws the sample grids and is saved as generator.keras (the live G beside it as
             generator_live.keras): it smooths out the step-to-step jitter of the adversarial game.
@@ -48,6 +50,7 @@ class Settings:
     g_learning_rate: float
     g_beta_1: float
     d_steps: int = 1
+    g_steps: int = 1
     ema: float | None = None
     noise: str = "normal"
     decay_steps: int | None = None
@@ -56,6 +59,11 @@ class Settings:
         # Numbers as Python int/float (numpy scalars too: they must save as JSON and compile in Keras).
         for name, rule in RULES.items():
             object.__setattr__(self, name, rule.checked(name, getattr(self, name)))
+        if self.d_steps > 1 and self.g_steps > 1:
+            raise ValueError(
+                f"Got d_steps={self.d_steps} and g_steps={self.g_steps}: give the D:G ratio with one "
+                f"side 1, e.g. d_steps=3 (3:1, D trains more) or g_steps=10 (1:10, G trains more)."
+            )
 
     def replace(self, **changes) -> "Settings":
         """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
@@ -124,7 +132,8 @@ RULES = {
     "d_beta_1": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
     "g_learning_rate": Rule(float, lambda v: 0.0 < v < 1.0, "in (0, 1)"),
     "g_beta_1": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
-    "d_steps": Rule(int, lambda v: v >= 1, "an integer >= 1 (the D:G ratio)"),
+    "d_steps": Rule(int, lambda v: v >= 1, "an integer >= 1 (D updates per step)"),
+    "g_steps": Rule(int, lambda v: v >= 1, "an integer >= 1 (G updates per step)"),
     "ema": Rule(
         float,
         lambda v: 0.0 < v < 1.0,

@@ -151,7 +151,7 @@ class GAN(keras.Model):
             beta_1=settings.d_beta_1,
         )
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(
-            self._learning_rate(settings.g_learning_rate, updates_per_step=1),
+            self._learning_rate(settings.g_learning_rate, updates_per_step=settings.g_steps),
             beta_1=settings.g_beta_1,
         )
         if self.d_optimizer is self.g_optimizer:
@@ -217,7 +217,7 @@ class GAN(keras.Model):
         return loss, share_real(p_fake)
 
     def train_step(self, data):
-        """``d_steps`` D updates, each on its slice of the real batch, then one G update."""
+        """``d_steps`` D updates, each on its slice of the real batch, then ``g_steps`` G updates."""
         real_images, labels = data if self.num_classes is not None else (data, None)
         batch_size = ops.shape(real_images)[0] // self.settings.d_steps
         d_results = []
@@ -227,7 +227,8 @@ class GAN(keras.Model):
                 self.discriminator_step(real_images[part], None if labels is None else labels[part])
             )
         d_loss, d_acc = (ops.mean(ops.stack(values)) for values in zip(*d_results))
-        g_loss, g_acc = self.generator_step(batch_size)
+        g_results = [self.generator_step(batch_size) for _ in range(self.settings.g_steps)]
+        g_loss, g_acc = (ops.mean(ops.stack(values)) for values in zip(*g_results))
         for name, value in zip(METRIC_NAMES, (d_loss, d_acc, g_loss, g_acc)):
             self.trackers[name].update_state(_distributed.global_mean(value))
         return {name: tracker.result() for name, tracker in self.trackers.items()}

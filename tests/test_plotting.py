@@ -97,3 +97,17 @@ def test_nearest_pairs_show_each_distance_over_its_generated_image():
     assert [axis.get_title() for axis in figure.axes[:4]] == ["0.5", "1.2", "2.0", "3.0"]
     assert figure.axes[0].get_ylabel() == "generated" and "nearest" in figure.axes[4].get_ylabel()
     assert figure._suptitle.get_text().startswith("copies?")
+
+
+def test_a_run_comparison_shows_and_saves_losses_accuracies_and_final_grids(tmp_path):
+    history = [
+        {"step": s, "d_loss": 0.7, "d_acc": 0.5, "g_loss": 0.8, "g_acc": 0.4} for s in (10, 20)
+    ]
+    runs = {label: {"history": history, "final_grid": np.zeros((25, 8, 8, 1))} for label in "AB"}
+    paths = plotting.show_run_comparison(runs, "sneaker", tmp_path / "ratio", show=False)
+    assert [path.name for path in paths] == [
+        "ratio_losses.png",
+        "ratio_accuracies.png",
+        "ratio_samples.png",
+    ]
+    assert all(path.stat().st_size > 1000 for path in paths)
