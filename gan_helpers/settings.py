@@ -132,7 +132,7 @@ RULES = {
     "d_beta_1": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
     "g_learning_rate": Rule(float, lambda v: 0.0 < v < 1.0, "in (0, 1)"),
     "g_beta_1": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
-    "d_steps": Rule(int, lambda v: v >= 1, "an integer >= 1 (D updates per step)"),
+    "d_steps": Rule(int, lambda v: v >= 1, "an integer >= 1 (the D:G ratio)"),
     "g_steps": Rule(int, lambda v: v >= 1, "an integer >= 1 (G updates per step)"),
     "ema": Rule(
         float,
