@@ -93,7 +93,8 @@ SECTIONS = (
 
 
 def file_name(student: str) -> str:
-    """ "Lastname Firstname" -> "lastname_firstname_gan.ipynb" (letters, digits and hyphens kept).
+    """The hand-in's name for "Lastname Firstname": "lastname_firstname_gan.ipynb" (letters, digits and
+    hyphens kept).
 
     Raises:
         ValueError: fewer than two names.
@@ -178,8 +179,8 @@ def build(notebooks: Mapping[str, object], student: str) -> tuple[object, list[s
         ]
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number}"
-    first = notebooks[NOTEBOOKS[0]] if NOTEBOOKS[0] in notebooks else next(iter(notebooks.values()))
-    metadata = {k: copy.deepcopy(v) for k, v in first.metadata.items() if k != "widgets"}
+    first = next(iter(notebooks.values())).metadata  # kernelspec, language, Colab's settings
+    metadata = {key: copy.deepcopy(value) for key, value in first.items() if key != "widgets"}
     notebook = new_notebook(cells=cells, metadata=metadata)
     nbformat.validate(notebook)
     return notebook, warnings
