@@ -4,6 +4,11 @@ The shipped classifiers (``assets/<dataset>_classifier.h5``) take images (N, H, 
 [-1, 1] -- the generators' output range -- and return softmax probabilities (N, 10). Their layer named
 "features" is the penultimate representation used for the Frechet distance.
 
+Any other MNIST classifier file, such as the course's ``mnist_classifier.h5``, may take flat (N, 784) or
+image-shaped (N, 28, 28[, 1]) batches with pixels in [0, 1], [0, 255] or [-1, 1]: ``load_classifier``
+finds which on real MNIST test digits and wraps it to take [-1, 1] images like the shipped ones, so that
+``classify``, the classifier score and the Frechet distance (in the layer before its output) work with it.
+
 Metrics (arrays in, numbers out), with what real data scores:
 - ``classifier_score``: exp(E_x KL(p(y|x) || p(y))), Inception Score with our classifier; 1 to 10,
   10,000 real MNIST training images score 9.81 with the shipped classifier.
@@ -25,8 +30,9 @@ resized to its 32x32 input (grayscale repeated over its three channels):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -43,19 +49,138 @@ def classifier_path(dataset: str = "mnist") -> Path:
 
 
 def load_classifier(path: str | Path | None = None):
-    """Load a classifier (default: the shipped MNIST one) with plain ``keras.models.load_model``.
+    """Load a classifier that takes images (N, H, W, C) in [-1, 1]; default: the shipped MNIST one.
+
+    A shipped classifier (a file in ``assets/``) loads as it is. Any other file is taken to be an MNIST
+    classifier of unknown input convention, such as the course's ``mnist_classifier.h5``, and is adapted
+    by ``adapt_mnist_classifier`` (which prints the convention it found and the accuracy it measured).
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: the file is not a readable Keras model.
+        ValueError: the file is not a readable Keras model, or (another file) not an MNIST classifier that
+            classifies real digits under any convention.
     """
-    return load_model_file(
-        Path(path) if path is not None else classifier_path("mnist"),
+    path = Path(path) if path is not None else classifier_path("mnist")
+    model = load_model_file(
+        path,
         "classifier",
         "expected a Keras .h5 or .keras file (train one with: python scripts/train_classifier.py "
         "mnist).",
         "Replace it with a shipped classifier or train one (scripts/train_classifier.py).",
     )
+    if path.resolve().parent == ASSETS_DIR:
+        return model
+    return adapt_mnist_classifier(model, path)
+
+
+# An MNIST classifier from elsewhere may take any of these inputs: a flat or an image-shaped batch, with
+# pixels in one of three ranges. Each range maps the bundle's [-1, 1] pixels x to x * scale + offset.
+MNIST_INPUT_SHAPES = ((784,), (28, 28), (28, 28, 1))
+PIXEL_RANGES = {"[-1, 1]": (1.0, 0.0), "[0, 1]": (0.5, 0.5), "[0, 255]": (127.5, 127.5)}
+CHECK_IMAGES = 500  # real MNIST test images that decide the convention
+MIN_ACCURACY = (
+    0.9  # on them, under the best convention; a working MNIST classifier scores above 0.97
+)
+
+
+@dataclass(frozen=True)
+class InputConvention:
+    """How an MNIST classifier file takes its images: ``input_shape`` per image ((784,), (28, 28) or
+    (28, 28, 1)) and ``pixel_range`` (a key of PIXEL_RANGES); for each range tried, the ``accuracy`` and
+    the ``log_loss`` (mean -log p(true digit)) on CHECK_IMAGES real test digits; and whether its outputs
+    were logits that needed a softmax."""
+
+    input_shape: tuple[int, ...]
+    pixel_range: str
+    accuracy: dict[str, float]
+    log_loss: dict[str, float]
+    softmax_added: bool
+
+    def describe(self, name: str) -> str:
+        tried = "; ".join(
+            f"{r}: accuracy {self.accuracy[r]:.1%}, log loss {self.log_loss[r]:.2f}"
+            for r in PIXEL_RANGES
+        )
+        return (
+            f"Classifier {name}: takes (N, {', '.join(map(str, self.input_shape))}) with pixels in "
+            f"{self.pixel_range}, accuracy {self.accuracy[self.pixel_range]:.1%} on {CHECK_IMAGES} real "
+            f"MNIST test images (the lowest log loss of the ranges reaching {MIN_ACCURACY:.0%}; "
+            f"tried {tried})."
+            + (" Its outputs are logits, so a softmax was added." if self.softmax_added else "")
+            + " Images in [-1, 1] are converted to that form before it sees them."
+        )
+
+
+def adapt_mnist_classifier(model, name: str | Path = "the classifier"):
+    """Wrap an MNIST classifier of unknown input convention so that it takes images (N, 28, 28, 1) in
+    [-1, 1] and returns probabilities (N, 10), like the shipped one.
+
+    The input shape comes from the model. The pixel range is, of those of PIXEL_RANGES under which it
+    reaches MIN_ACCURACY on the first CHECK_IMAGES real MNIST test digits, the one with the lowest log
+    loss on them: accuracy alone cannot tell [0, 1] from [0, 255] (a ReLU network's argmax hardly
+    changes when its input is scaled), but the wrong scale makes it far over- or under-confident.
+    Logit outputs get a softmax. The wrapper's layer "features" is the model's own "features" layer,
+    else the input of its last Dense layer (the layer before the output), for the Frechet distance.
+    Prints the convention and the measurements; the wrapper keeps them as ``input_convention``.
+
+    Raises:
+        ValueError: the model does not take MNIST-shaped inputs or give 10 outputs, or it stays below
+            MIN_ACCURACY under every range; the message names ``name`` and the accuracies measured.
+    """
+    import keras
+
+    shape = tuple(model.input_shape[1:])
+    if shape not in MNIST_INPUT_SHAPES or tuple(model.output_shape[1:]) != (10,):
+        raise ValueError(
+            f"{name} takes inputs (N, {', '.join(map(str, shape))}) and gives outputs "
+            f"{tuple(model.output_shape)}; expected an MNIST classifier taking (N, 784), (N, 28, 28) "
+            f"or (N, 28, 28, 1) and giving (N, 10). Check the file, or leave the path empty to use "
+            f"the shipped classifier."
+        )
+    images, labels = data.load_images("mnist", split="test", return_labels=True)
+    images, labels = images[:CHECK_IMAGES], labels[:CHECK_IMAGES]
+    outputs = {
+        pixel_range: np.asarray(
+            model((images * scale + offset).reshape((-1, *shape)), training=False), "float64"
+        )
+        for pixel_range, (scale, offset) in PIXEL_RANGES.items()
+    }
+    softmax_added = not all(
+        np.all(o >= 0) and np.allclose(o.sum(axis=1), 1, atol=1e-3) for o in outputs.values()
+    )
+    if softmax_added:
+        outputs = {r: _softmax(o) for r, o in outputs.items()}
+    accuracies = {r: accuracy(o.argmax(axis=1), labels) for r, o in outputs.items()}
+    log_losses = {
+        r: float(-np.mean(np.log(o[np.arange(len(labels)), labels] + 1e-12)))
+        for r, o in outputs.items()
+    }
+    passing = [r for r in PIXEL_RANGES if accuracies[r] >= MIN_ACCURACY]
+    if not passing:
+        tried = ", ".join(f"{a:.1%} with pixels in {r}" for r, a in accuracies.items())
+        raise ValueError(
+            f"{name} does not classify real MNIST digits under any input convention: on "
+            f"{CHECK_IMAGES} test images it scored {tried}, where a working MNIST classifier scores "
+            f"above {MIN_ACCURACY:.0%}. Check that it is the course's MNIST classifier, or leave the "
+            f"path empty to use the shipped classifier."
+        )
+    best = min(passing, key=log_losses.get)
+    convention = InputConvention(shape, best, accuracies, log_losses, softmax_added)
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Reshape(shape)(keras.layers.Rescaling(*PIXEL_RANGES[best])(inputs))
+    cut = _feature_tensor(model)
+    if cut is None:
+        x = model(x)
+    else:
+        trunk = keras.Model(model.inputs, cut, name="classifier_trunk")
+        head = keras.Model(cut, model.outputs[0], name="classifier_head")
+        x = head(keras.layers.Identity(name=FEATURE_LAYER)(trunk(x)))
+    if softmax_added:
+        x = keras.layers.Softmax()(x)
+    wrapper = keras.Model(inputs, x, name="adapted_classifier")
+    wrapper.input_convention = convention
+    print(convention.describe(Path(name).name))
+    return wrapper
 
 
 def classify(
@@ -69,15 +194,38 @@ def classify(
 
 
 def features(classifier, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """The classifier's penultimate ("features") activations (N, F) for images in [-1, 1]."""
+    """The classifier's penultimate activations (N, F) for images in [-1, 1]: its layer "features", else
+    the input of its last Dense layer."""
     images = data.check_images(images, classifier.input_shape[1:])
     return _in_batches(_feature_extractor(classifier), images, batch_size)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _feature_tensor(model):
+    """The penultimate representation of ``model``: its layer "features", else the input of its last Dense
+    layer (the layer before the output); None when it has neither."""
+    import keras
+
+    if any(layer.name == FEATURE_LAYER for layer in model.layers):
+        return model.get_layer(FEATURE_LAYER).output
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    return dense[-1].input if dense else None
 
 
 def _feature_extractor(classifier):
     import keras
 
-    return keras.Model(classifier.input, classifier.get_layer(FEATURE_LAYER).output)
+    cut = _feature_tensor(classifier)
+    if cut is None:
+        raise ValueError(
+            f"Classifier {classifier.name!r} has no layer named {FEATURE_LAYER!r} and no Dense layer, so "
+            f"it gives no features for the Frechet distance; load it with assessment.load_classifier."
+        )
+    return keras.Model(classifier.input, cut)
 
 
 def _in_batches(model, images: np.ndarray, batch_size: int) -> np.ndarray:

@@ -33,6 +33,17 @@ def pick(full: T, fast: T) -> T:
     return fast if fast_mode() else full
 
 
+FAST_MODE_LINE = "Fast mode (GAN_FAST=1)"
+
+
+def describe_mode() -> str:
+    """The line a notebook prints in its parameter cell. In fast mode it starts with ``FAST_MODE_LINE``, as
+    ``machine.report``'s does, so that a saved notebook's outputs say how it ran (``submission`` reads it)."""
+    if fast_mode():
+        return f"{FAST_MODE_LINE}: every config.pick takes its fast value; the results show the mechanics only."
+    return "Full mode: every config.pick takes its full value."
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and the backend at once with ``keras.utils.set_random_seed``."""
     import keras

@@ -165,3 +165,115 @@ def test_folder_judge_spots_copies_and_scores_held_out_images_as_real(tmp_path):
     copies = judge(source.images(indices=[4, 9, 30]))
     np.testing.assert_array_equal(copies["nearest"], [4, 9, 30])
     assert copies["nearest_ratio"] < 1e-3 and copies["distances"].shape == (3,)
+
+
+def _course_classifier(path, input_shape, pixel_range, logits=False):
+    """Save an MNIST classifier taking (N, *input_shape) in ``pixel_range``, as a course file might:
+    a small dense network trained briefly on real MNIST (about 95 % test accuracy)."""
+    import keras
+
+    from gan_helpers import data
+
+    images, labels = data.load_images("mnist", return_labels=True)
+    scale, offset = assessment.PIXEL_RANGES[pixel_range]
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Flatten(),
+            # a [0, 255] classifier that scales its own input, as some course files do
+            keras.layers.Rescaling(1 / 255 if pixel_range == "[0, 255]" else 1.0),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dropout(0.1),
+            keras.layers.Dense(10, activation=None if logits else "softmax"),
+        ]
+    )
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=logits))
+    course_images = (images * scale + offset).reshape((-1, *input_shape))
+    model.fit(course_images, labels, epochs=2, batch_size=128, verbose=0)
+    model.save(path)
+    return model
+
+
+CONVENTIONS = [
+    ((784,), "[0, 1]", False),
+    ((28, 28), "[0, 255]", False),
+    ((28, 28, 1), "[-1, 1]", True),
+]
+
+
+@pytest.mark.parametrize(
+    "input_shape, pixel_range, logits", CONVENTIONS, ids=["flat-0-1", "2d-0-255", "nhwc-logits"]
+)
+def test_course_classifier_of_each_convention_is_found_and_judges_generated_images(
+    needs_local_data, tmp_path, capsys, input_shape, pixel_range, logits
+):
+    from gan_helpers import data
+
+    path = tmp_path / "mnist_classifier.h5"
+    model = _course_classifier(path, input_shape, pixel_range, logits)
+    classifier = assessment.load_classifier(path)
+    convention = classifier.input_convention
+    assert (convention.input_shape, convention.pixel_range) == (input_shape, pixel_range)
+    assert convention.softmax_added == logits
+    assert convention.accuracy[pixel_range] >= 0.9
+    assert convention.log_loss[pixel_range] == min(convention.log_loss.values())
+    printed = capsys.readouterr().out
+    assert f"mnist_classifier.h5: takes (N, {', '.join(map(str, input_shape))})" in printed
+    assert (
+        f"pixels in {pixel_range}, accuracy " in printed
+        and "on 500 real MNIST test images" in printed
+    )
+
+    x_test, y_test = data.load_images("mnist", split="test", return_labels=True)
+    predicted, probabilities = assessment.classify(classifier, x_test[:2000])
+    scale, offset = assessment.PIXEL_RANGES[pixel_range]
+    raw = np.asarray(model((x_test[:2000] * scale + offset).reshape((-1, *input_shape))))
+    np.testing.assert_array_equal(predicted, raw.argmax(axis=1))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert assessment.accuracy(predicted, y_test[:2000]) >= 0.9
+    assert assessment.classifier_score(probabilities) > 6.0
+    real = assessment.features(classifier, x_test[:1000])
+    assert real.shape == (1000, 64)  # the input of the last Dense layer: the 64 hidden units
+    assert assessment.frechet_distance(real, real) == pytest.approx(0.0, abs=1e-6)
+    noise = np.random.default_rng(0).uniform(-1, 1, (1000, 28, 28, 1))
+    assert assessment.frechet_distance(assessment.features(classifier, noise), real) > 10.0
+
+
+def test_course_classifier_that_fails_every_convention_names_the_file_and_accuracies(
+    needs_local_data, tmp_path
+):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    untrained = keras.Sequential(
+        [keras.Input((784,)), keras.layers.Dense(10, activation="softmax")]
+    )
+    path = tmp_path / "untrained_classifier.h5"
+    untrained.save(path)
+    with pytest.raises(ValueError) as raised:
+        assessment.load_classifier(path)
+    message = str(raised.value)
+    assert str(path) in message and "does not classify real MNIST digits" in message
+    for pixel_range in assessment.PIXEL_RANGES:
+        assert f"% with pixels in {pixel_range}" in message
+
+
+def test_classifier_of_other_images_is_refused_with_the_shapes_expected(tmp_path):
+    import keras
+
+    colour = keras.Sequential(
+        [keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    path = tmp_path / "cifar_classifier.h5"
+    colour.save(path)
+    with pytest.raises(
+        ValueError, match=r"takes inputs \(N, 32, 32, 3\).*expected an MNIST classifier"
+    ):
+        assessment.load_classifier(path)
+
+
+def test_shipped_classifier_loads_as_it_is():
+    classifier = assessment.load_classifier()
+    assert not hasattr(classifier, "input_convention")
+    assert classifier.get_layer(assessment.FEATURE_LAYER).output.shape == (None, 128)

@@ -31,3 +31,12 @@ def test_seed_everything_repeats_draws():
     first = keras.random.normal((3,)).numpy()
     config.seed_everything(7)
     assert (keras.random.normal((3,)).numpy() == first).all()
+
+
+def test_describe_mode_starts_with_the_fast_mode_line_only_in_fast_mode(monkeypatch):
+    monkeypatch.setenv("GAN_FAST", "1")
+    assert config.describe_mode().startswith(config.FAST_MODE_LINE)
+    monkeypatch.setenv("GAN_FAST", "0")
+    assert config.describe_mode().startswith("Full mode") and config.FAST_MODE_LINE not in (
+        config.describe_mode()
+    )
