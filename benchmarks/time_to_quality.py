@@ -66,7 +66,7 @@ def main():
     )
     parser.add_argument(
         "--units",
-        default="256,512,1024",
+        default="200,500,1000",
         help="G's hidden layer sizes, comma-separated (D takes them reversed); "
         "the spec's two sets are 200,500,1000 and 300,600,1200",
     )

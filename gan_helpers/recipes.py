@@ -152,7 +152,7 @@ def dense_mnist_gan(
     seed: int = 0,
     num_classes: int | None = None,
     mismatched_real: bool = False,
-    units: Sequence[int] = models.POWERS_OF_TWO_UNITS,
+    units: Sequence[int] = models.SPEC_UNITS_SMALL,
     *,
     generator: Network = None,
     discriminator: Network = None,

@@ -1,11 +1,11 @@
 """The adversarial settings of a GAN run, in one place: what the two players learn with and how they take turns.
 
-Two named sets, used by the recipes, the notebooks, the benchmarks and the tests:
+Three named sets, used by the recipes, the notebooks, the benchmarks and the tests:
 
 - ``LITERAL``: the assignment's listing, as written.
 - ``BALANCED``: what the DCGAN recipes train with by default;
-- ``DENSE_MNIST``: ``BALANCED`` with faster learning rates, for the assignment's dense networks (notebook 01's
-  run B and ``recipes.dense_mnist_gan``).
+- ``DENSE_MNIST``: ``BALANCED`` with faster learning rates, G's above D's as the assignment's rule asks, for
+  the assignment's dense networks (notebook 01's run B and ``recipes.dense_mnist_gan``).
 
 Change one field with ``dataclasses.replace(BALANCED, g_learning_rate=4e-4)``.
 """
@@ -158,6 +158,9 @@ LITERAL = Settings(
 # literal set the dense GAN collapses onto one pattern at once.
 BALANCED = LITERAL.replace(real_label=0.9, g_learning_rate=2e-4, g_beta_1=0.5, ema=0.999)
 
-# The dense MNIST GAN's default: both learning rates 5e-4. In benchmarks/time_to_quality_search.py it reached
-# classifier score 8.65 and FCD 10.7 after 15,000 steps of batch 128, against BALANCED's 8.27 and 23.0.
-DENSE_MNIST = BALANCED.replace(d_learning_rate=5e-4, g_learning_rate=5e-4)
+# The dense MNIST GAN's default (notebook 01's run B): D 3e-4, G 6e-4, so that G's rate is above D's, as the
+# assignment's rule asks ("the learning rate of the GAN ... should be higher than the learning rate of the
+# discriminator"). On the spec's smaller networks, 15,000 steps of batch 128 (benchmarks/time_to_quality.py)
+# scored classifier score 8.66 and FCD 11.6, where both rates at 5e-4 scored 8.67 and 11.2: within one run's
+# noise, so the rule costs nothing measurable here. BALANCED (2e-4) scored 8.27 and 23.0 on 256/512/1024.
+DENSE_MNIST = BALANCED.replace(d_learning_rate=3e-4, g_learning_rate=6e-4)

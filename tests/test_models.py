@@ -4,8 +4,9 @@ import pytest
 from gan_helpers import models
 
 PARAMETER_COUNTS = [
-    (models.dense_generator, (28, 28, 1), 1_486_352),
-    (models.dense_discriminator, (1,), 1_460_225),
+    # the spec's smaller set, the default: G 100 -> 200 -> 500 -> 1000 -> 784, D 784 -> 1000 -> 500 -> 200 -> 1
+    (models.dense_generator, (28, 28, 1), 1_406_484),
+    (models.dense_discriminator, (1,), 1_385_901),
     (models.compact_generator, (28, 28, 1), 865_281),
     (models.compact_discriminator, (1,), 6_500_097),
     (models.constant_width_generator, (32, 32, 3), 1_468_803),
@@ -18,6 +19,16 @@ def test_architecture_output_shape_and_parameter_count(build, output_shape, para
     model = build()
     assert model.output_shape[1:] == output_shape
     assert model.count_params() == parameters
+
+
+def test_the_spec_s_larger_set_builds_300_600_1200_and_its_reverse():
+    generator = models.dense_generator(units=models.SPEC_UNITS_LARGE)
+    discriminator = models.dense_discriminator(units=models.SPEC_UNITS_LARGE[::-1])
+    dense_units = [layer.units for layer in generator.layers if hasattr(layer, "units")]
+    assert dense_units == [300, 600, 1200, 784]
+    assert [layer.units for layer in discriminator.layers if hasattr(layer, "units")] == [1200, 600, 300, 1]
+    # 100*300+300 + 300*600+600 + 600*1200+1200 + 1200*784+784, and D's the same way
+    assert (generator.count_params(), discriminator.count_params()) == (1_873_684, 1_843_201)
 
 
 def test_generator_output_is_in_tanh_range_and_d_outputs_probabilities():
@@ -63,8 +74,8 @@ def test_conditional_dense_networks_take_labels_as_one_hot_inputs():
     generator = models.dense_generator(num_classes=10)
     discriminator = models.dense_discriminator(num_classes=10)
     # Only the first Dense layer of each grows: 10 one-hot inputs x its units.
-    assert generator.count_params() - models.dense_generator().count_params() == 10 * 256
-    assert discriminator.count_params() - models.dense_discriminator().count_params() == 10 * 1024
+    assert generator.count_params() - models.dense_generator().count_params() == 10 * 200
+    assert discriminator.count_params() - models.dense_discriminator().count_params() == 10 * 1000
     # same noise, two digits
     noise, labels = (
         np.ones((2, 100), "float32"),

@@ -40,7 +40,7 @@ def test_recipe_uses_one_optimizer_per_network_with_the_settings_rates():
     # the dense default with one setting changed
     tuned = recipes.dense_mnist_gan(g_learning_rate=4e-4)
     assert float(tuned.g_optimizer.learning_rate) == pytest.approx(4e-4)
-    assert float(tuned.d_optimizer.learning_rate) == pytest.approx(5e-4)
+    assert float(tuned.d_optimizer.learning_rate) == pytest.approx(settings.DENSE_MNIST.d_learning_rate)
     assert tuned.settings == settings.DENSE_MNIST.replace(g_learning_rate=4e-4)
 
 

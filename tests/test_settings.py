@@ -20,8 +20,10 @@ def test_literal_is_the_assignment_listing_and_balanced_changes_three_values():
     assert (BALANCED.real_label, BALANCED.g_learning_rate, BALANCED.g_beta_1) == (0.9, 2e-4, 0.5)
 
 
-def test_the_dense_default_is_balanced_with_both_learning_rates_raised():
-    assert DENSE_MNIST == BALANCED.replace(d_learning_rate=5e-4, g_learning_rate=5e-4)
+def test_the_dense_default_is_balanced_with_g_s_learning_rate_above_d_s():
+    assert DENSE_MNIST == BALANCED.replace(d_learning_rate=3e-4, g_learning_rate=6e-4)
+    # the assignment's rule: the stacked model's (G's) learning rate is higher than D's
+    assert DENSE_MNIST.g_learning_rate > DENSE_MNIST.d_learning_rate
 
 
 def test_settings_are_frozen_and_replace_makes_a_copy():
