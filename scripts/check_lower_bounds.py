@@ -1,13 +1,15 @@
 """Check the declared dependency ranges: install their lower bounds in a fresh venv and run the unit tests.
 
-    python scripts/check_lower_bounds.py            # a few minutes: TensorFlow's wheel is large
+    GAN_DATA_DIR=/path/to/data python scripts/check_lower_bounds.py     # about 25 minutes on 2 cores
 
 Each ``name>=X.Y`` in pyproject.toml's ``[project] dependencies`` becomes ``name==X.Y.*``: the oldest
 minor release the range allows, at its newest patch (a ``.0`` is often not on PyPI, tensorflow 2.16.0 for
 one). Dependencies without a lower bound are left to pip, which picks the newest versions that fit beside
-the bounds (numpy below 2 beside tensorflow 2.16, for one). The test tools come from requirements.txt, in
-the same install, so they cannot pull a bound up. The bounds are read from pyproject.toml, so this check
-and the declared ranges cannot drift apart.
+the bounds (numpy below 2 beside tensorflow 2.16, for one). The bounds are read from pyproject.toml, so
+this check and the declared ranges cannot drift apart. The package itself is installed editable, as
+requirements.txt does, in the same pip call as the bounds and the test tools (their lines are read from
+requirements.txt), so nothing can pull a bound up. The venv is made by the Python that runs this script:
+the check covers that Python version only.
 
 The unit tests run as in the README but without the notebooks: not the browser tests, not the notebook
 checks, not the test that runs a notebook under nbval. ``GAN_DATA_DIR`` is passed through (the data tests
@@ -26,9 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
-
-import tomllib  # Python 3.11 and later: this script needs 3.11, the package 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 # The test tools: their lines (with their ranges) are read from requirements.txt.
@@ -113,7 +114,10 @@ def main() -> int:
     started = time.perf_counter()
     try:
         run([sys.executable, "-m", "venv", str(venv)], check=True)
-        installed = run([str(python), "-m", "pip", "install", "--quiet", *pins, *tools])
+        # The package itself (editable, as requirements.txt installs it), held to its lower bounds.
+        installed = run(
+            [str(python), "-m", "pip", "install", "--quiet", "-e", str(ROOT), *pins, *tools]
+        )
         if installed.returncode:
             print(f"pip could not install the lower bounds {pins} with {tools}")
             return installed.returncode
@@ -122,8 +126,8 @@ def main() -> int:
         print(f"\nInstalled, in {install_minutes:.1f} min:\n" + installed_versions(python, names))
 
         env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONHOME"}}
+        env.pop("PYTHONPATH", None)  # gan_helpers comes from the editable install, as in CI
         env.update(
-            PYTHONPATH=str(ROOT),
             PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
             TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "3"),
             GAN_FAST="1",
