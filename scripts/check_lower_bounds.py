@@ -1,6 +1,6 @@
 """Check the declared dependency ranges: install their lower bounds in a fresh venv and run the unit tests.
 
-    GAN_DATA_DIR=/path/to/data python scripts/check_lower_bounds.py     # about 25 minutes on 2 cores
+    GAN_DATA_DIR=/path/to/data python scripts/check_lower_bounds.py   # 25 minutes on a busy 2-core box
 
 Each ``name>=X.Y`` in pyproject.toml's ``[project] dependencies`` becomes ``name==X.Y.*``: the oldest
 minor release the range allows, at its newest patch (a ``.0`` is often not on PyPI, tensorflow 2.16.0 for
@@ -11,11 +11,12 @@ requirements.txt does, in the same pip call as the bounds and the test tools (th
 requirements.txt), so nothing can pull a bound up. The venv is made by the Python that runs this script:
 the check covers that Python version only.
 
-The unit tests run as in the README but without the notebooks: not the browser tests, not the notebook
-checks, not the test that runs a notebook under nbval. ``GAN_DATA_DIR`` is passed through (the data tests
-need the local copy). It prints the versions installed, the tests' outcome and the minutes each part
-took, and exits with pytest's exit status. The venv lives in a temporary folder, removed at the end unless
-``--keep`` is given (then its path is printed, e.g. to try other versions in it by hand).
+The unit tests run as in the README but without the notebooks and the style checks: not the browser
+tests, not the notebook checks, not the test that runs a notebook under nbval, not tests/test_style.py.
+``GAN_DATA_DIR`` is passed through (the data tests need the local copy). It prints the versions
+installed, the tests' outcome and the minutes each part took, and exits with pytest's exit status. The
+venv lives in a temporary folder, removed at the end unless ``--keep`` is given (then its path is
+printed, e.g. to try other versions in it by hand).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ TEST_TOOLS = ("pytest", "pytest-xdist", "nbval")
 NOT_UNIT_TESTS = (
     "--ignore=tests/test_browser.py",
     "--ignore=tests/test_notebooks.py",
+    "--ignore=tests/test_style.py",  # ruff and pre-commit: the code's style, not the dependency ranges
     (
         "--deselect=tests/test_colab.py::"
         "test_pytest_nbval_as_typed_runs_fast_and_a_colab_notebook_keeps_its_runs_on_drive"

@@ -18,6 +18,7 @@ TOOLS = str(Path(sys.executable).parent)
 
 
 def _ruff(*arguments):
+    """Runs this environment's ruff (requirements.txt installs it) on CODE, from the repository root."""
     return subprocess.run(
         [sys.executable, "-m", "ruff", *arguments, *CODE],
         cwd=ROOT,
