@@ -103,11 +103,13 @@ LITERAL = Settings(
     real_label=1.0, d_learning_rate=2e-4, d_beta_1=0.5, g_learning_rate=1e-3, g_beta_1=0.9
 )
 
-# Notebook 01's run B: one-sided label smoothing (Salimans et al., 2016), G's Adam matched to D's (the
-# DCGAN paper's 2e-4, beta_1 0.5), and a moving average of G's weights (Yazici et al., 2019). With the
-# literal set the dense GAN collapses onto one pattern at once.
+# The DCGAN recipes' default (notebooks 05, 06, 07, 09) and the base of DENSE_MNIST: one-sided label
+# smoothing (Salimans et al., 2016), G's Adam matched to D's (the DCGAN paper's 2e-4, beta_1 0.5), and a
+# moving average of G's weights (Yazici et al., 2019). With the literal set the dense GAN collapses onto
+# one pattern at once.
 BALANCED = LITERAL.replace(real_label=0.9, g_learning_rate=2e-4, g_beta_1=0.5, ema=0.999)
 
-# The dense MNIST GAN's default: both learning rates 5e-4. In benchmarks/time_to_quality_search.py it reached
-# classifier score 8.65 and FCD 10.7 after 15,000 steps of batch 128, against BALANCED's 8.27 and 23.0.
+# The dense MNIST GAN's default and notebook 01's run B: both learning rates 5e-4. In the settings search
+# (docs/decisions/dense_mnist_settings.md) it reached classifier score 8.65 and FCD 10.7 after 15,000 steps
+# of batch 128, against BALANCED's 8.27 and 23.0.
 DENSE_MNIST = BALANCED.replace(d_learning_rate=5e-4, g_learning_rate=5e-4)
