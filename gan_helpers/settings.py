@@ -109,7 +109,6 @@ LITERAL = Settings(
 # one pattern at once.
 BALANCED = LITERAL.replace(real_label=0.9, g_learning_rate=2e-4, g_beta_1=0.5, ema=0.999)
 
-# The dense MNIST GAN's default and notebook 01's run B: both learning rates 5e-4. In the settings search
-# (docs/decisions/dense_mnist_settings.md) it reached classifier score 8.65 and FCD 10.7 after 15,000 steps
-# of batch 128, against BALANCED's 8.27 and 23.0.
+# The dense MNIST GAN's default: both learning rates 5e-4. In benchmarks/time_to_quality_search.py it reached
+# classifier score 8.65 and FCD 10.7 after 15,000 steps of batch 128, against BALANCED's 8.27 and 23.0.
 DENSE_MNIST = BALANCED.replace(d_learning_rate=5e-4, g_learning_rate=5e-4)
