@@ -1,13 +1,15 @@
-"""The settings tried for the time-to-quality target (classifier score >= 9.0 and FCD <= 20 within 10 minutes
-of training on the 2-core CPU), each run by ``time_to_quality.py`` for the same budget of steps, then one table.
+"""A search over training settings: each setting in ``SEARCH`` is trained by ``time_to_quality.py`` for the
+same budget of steps and judged as it goes, then one table of classifier score and FCD by step.
 
 Run: python benchmarks/time_to_quality_search.py [--log ttq.jsonl] [--only NAME ...] [--table-only]
 
-A step budget, not a wall-clock one, makes the settings comparable on a machine shared with other work: the
-budget is what 10 minutes buy at the trainer's measured rate (26 steps/s at batch 128, 1.7x that at batch
-64: README, Performance). Confirm a winner's wall time with ``time_to_quality.py --minutes 10`` on a quiet
-machine. Results append to ``--log`` (one JSON line per measurement), so an interrupted search resumes
-with ``--only`` and the table covers every run logged.
+The list holds the settings tried for the dense networks' time-to-quality target (classifier score >= 9.0
+and FCD <= 20 within 10 minutes of training on a 2-core CPU); docs/decisions/dense_mnist_settings.md
+records what they gave. A step budget, not a wall-clock one, makes the settings comparable on a machine
+shared with other work: the budget is what 10 minutes buy at the trainer's measured rate (26 steps/s at
+batch 128, 1.7x that at batch 64: docs/performance.md). Confirm a winner's wall time with
+``time_to_quality.py --minutes 10`` on a quiet machine. Results append to ``--log`` (one JSON line per
+measurement), so an interrupted search resumes with ``--only`` and the table covers every run logged.
 """
 
 from __future__ import annotations

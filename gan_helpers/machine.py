@@ -1,35 +1,87 @@
 """Know your machine: is there a GPU, and how long will this notebook's full mode train?
 
-Each training notebook calls ``report({workload: steps, ...})`` before it trains.
+Each training notebook calls ``report({workload: steps, ...})`` before it trains. The rates behind the
+estimate are not constants in code: ``benchmarks/notebook_speeds.py`` measures them and writes them, with
+the date, the CPU and the conditions of the measurement, to ``machine_speeds.json`` beside this module.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+from pathlib import Path
+
 from . import config
 
-# Training steps per second of each notebook workload on the 2-core CPU this bundle is developed on (AMD
-# EPYC, no GPU), at the notebooks' batch sizes, D:G 1:1, from `python benchmarks/notebook_speeds.py`.
-CPU_STEPS_PER_SECOND = {
-    "dense": 26.0,  # notebooks 01, 02, 07: the assignment's dense G and D, batch 128
-    "conditional dense": 19.2,  # notebook 08: with labels and the matching-aware D, batch 128
-    "compact": 2.43,  # notebooks 05, 07: the Fashion-MNIST lab's DCGAN, 28x28, batch 128
-    "constant width": 0.57,  # notebook 06: the CIFAR-10 lab's DCGAN, 32x32x3, batch 128
-}
+SPEEDS_FILE = Path(__file__).with_name("machine_speeds.json")
+_RECORD_KEYS = ("measured", "cpu", "conditions", "command", "steps_per_second")
 
 
-def expected_cpu_seconds(workload: dict[str, int]) -> float:
-    """Seconds that ``workload`` ({name in CPU_STEPS_PER_SECOND: steps}) trains for on that 2-core CPU."""
-    unknown = sorted(set(workload) - set(CPU_STEPS_PER_SECOND))
+def cpu_description() -> str:
+    """This machine's CPU in words, e.g. "AMD EPYC, 2 cores, AVX-512, Linux": the model name (from
+    /proc/cpuinfo where there is one), the core count, the widest vector instructions, the system."""
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    model = next(
+        (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+        platform.processor() or platform.machine(),
+    )
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    vectors = next(
+        (name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2")) if flag in flags), None
+    )
+    parts = [model, f"{os.cpu_count()} cores", vectors, platform.system()]
+    return ", ".join(part for part in parts if part)
+
+
+def measured_speeds(path: Path = SPEEDS_FILE) -> dict:
+    """The record ``benchmarks/notebook_speeds.py`` wrote to ``path``: {"measured": when, "cpu": what,
+    "conditions": how busy the machine was, "command": how to rerun it, "steps_per_second": {workload:
+    training steps per second > 0}}. Raises FileNotFoundError or ValueError naming the file."""
+    path = Path(path)
+    rerun = (
+        "run `python benchmarks/notebook_speeds.py` to measure this machine, or restore it from git"
+    )
+    if not path.is_file():
+        raise FileNotFoundError(f"The measured training speeds {path} are missing: {rerun}.")
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"The measured training speeds {path} are not valid JSON ({error}): {rerun}."
+        )
+    missing = [key for key in _RECORD_KEYS if key not in record]
+    rates = record.get("steps_per_second")
+    if (
+        missing
+        or not isinstance(rates, dict)
+        or not all(isinstance(rate, (int, float)) and rate > 0 for rate in rates.values())
+    ):
+        raise ValueError(
+            f"The measured training speeds {path} should hold {list(_RECORD_KEYS)} with positive "
+            f"steps_per_second rates; it lacks {missing} or holds {rates!r}: {rerun}."
+        )
+    return record
+
+
+def expected_cpu_seconds(workload: dict[str, int], path: Path = SPEEDS_FILE) -> float:
+    """Seconds that ``workload`` ({workload name in the speeds file: steps}) trains for at the rates
+    measured in ``path``."""
+    rates = measured_speeds(path)["steps_per_second"]
+    unknown = sorted(set(workload) - set(rates))
     if unknown:
         raise ValueError(
-            f"Unknown workload(s) {unknown}; expected some of {sorted(CPU_STEPS_PER_SECOND)}."
+            f"Unknown workload(s) {unknown}; expected some of {sorted(rates)} (the workloads "
+            f"benchmarks/notebook_speeds.py measures, in {path})."
         )
-    return sum(steps / CPU_STEPS_PER_SECOND[name] for name, steps in workload.items())
+    return sum(steps / rates[name] for name, steps in workload.items())
 
 
 def report(workload: dict[str, int]) -> None:
     """Print whether TensorFlow sees a GPU and, in full mode, how long ``workload`` ({name: steps}) trains
-    at the rates measured on a 2-core CPU, with a hint to switch a Colab runtime to a GPU."""
+    at the measured CPU rates (and where and when they were measured), with a hint to switch a Colab
+    runtime to a GPU."""
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -41,11 +93,13 @@ def report(workload: dict[str, int]) -> None:
     if config.fast_mode():
         print("Fast mode (GAN_FAST=1): a few hundred steps, minutes at most.")
         return
+    record = measured_speeds()
     hours = expected_cpu_seconds(workload) / 3600
-    steps = sum(workload.values())
     print(
-        f"Full mode trains {steps:,} steps: about {hours:.1f} hours on a 2-core CPU (rates measured in "
-        f"benchmarks/); a GPU needs a fraction of that. Finished runs are reloaded, not retrained."
+        f"Full mode trains {sum(workload.values()):,} steps: about {hours:.1f} hours on the CPU below, a "
+        f"fraction of that on a GPU. Finished runs are reloaded, not retrained.\n"
+        f"(Rates measured by benchmarks/notebook_speeds.py on {record['cpu']}, {record['measured']}: "
+        f"{record['conditions']}.)"
     )
     if not gpus:
         print("In Colab: Runtime > Change runtime type > a GPU, then run the notebook again.")

@@ -153,9 +153,10 @@ LITERAL = Settings(
     real_label=1.0, d_learning_rate=2e-4, d_beta_1=0.5, g_learning_rate=1e-3, g_beta_1=0.9
 )
 
-# Notebook 01's run B: one-sided label smoothing (Salimans et al., 2016), G's Adam matched to D's (the
-# DCGAN paper's 2e-4, beta_1 0.5), and a moving average of G's weights (Yazici et al., 2019). With the
-# literal set the dense GAN collapses onto one pattern at once.
+# The DCGAN recipes' default (notebooks 05, 06, 07, 09) and the base of DENSE_MNIST: one-sided label
+# smoothing (Salimans et al., 2016), G's Adam matched to D's (the DCGAN paper's 2e-4, beta_1 0.5), and a
+# moving average of G's weights (Yazici et al., 2019). With the literal set the dense GAN collapses onto
+# one pattern at once.
 BALANCED = LITERAL.replace(real_label=0.9, g_learning_rate=2e-4, g_beta_1=0.5, ema=0.999)
 
 # The dense MNIST GAN's default (notebook 01's run B): D 3e-4, G 6e-4, so that G's rate is above D's, as the

@@ -6,7 +6,9 @@ Reads the run folders the notebooks wrote under the artifacts root (GAN_ARTIFACT
 notebook 01 at full length, 02, 05, 07 and 08. A notebook whose finished runs (with their metric table)
 are missing is skipped and named, and none of its pictures are written. Prints
 the figures it shows (steps, training minutes, classifier metrics) and writes them to summary.json with the
-machine they came from.
+machine they came from. The other entries of summary.json (the benchmarks' and the classifiers' figures,
+copied from those runs' printed output) and a skipped notebook's earlier entry are kept:
+tests/test_quoted_figures.py checks every figure the README and the notebooks quote against that file.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_helpers import assessment, config, plotting
+from gan_helpers import assessment, config, machine, plotting
 from gan_helpers.run_folder import RunFolder
 
 DPI = 72
@@ -67,15 +68,15 @@ def run_summary(run: RunFolder) -> dict:
 
 def notebook_01(artifacts: Path, out: Path) -> dict:
     folder = artifacts / "01_dense_mnist_gan"
-    literal, run_b = finished(folder / "A_literal"), finished(folder / "B_dense_mnist")
-    grids = {f"step {step:,}": grid for step, grid in run_b.grids().items()}
+    literal, dense_mnist = finished(folder / "A_literal"), finished(folder / "B_dense_mnist")
+    grids = {f"step {step:,}": grid for step, grid in dense_mnist.grids().items()}
     save(
         plotting.compare_grids(
             grids, title="Notebook 01, run B: the fixed-noise grid every 10,000 steps", columns=5
         ),
         out / "01_grids.png",
     )
-    runs = {"A literal": literal.history(), "B DENSE_MNIST": run_b.history()}
+    runs = {"A LITERAL": literal.history(), "B DENSE_MNIST": dense_mnist.history()}
     save(
         plotting.plot_losses(runs, title="Notebook 01: losses", panel_per_run=True),
         out / "01_losses.png",
@@ -84,10 +85,10 @@ def notebook_01(artifacts: Path, out: Path) -> dict:
         plotting.plot_accuracies(runs, title="Notebook 01: accuracies", panel_per_run=True),
         out / "01_accuracies.png",
     )
-    shutil.copy(plotting.progress_gif(run_b.path), out / "01_progress.gif")
+    shutil.copy(plotting.progress_gif(dense_mnist.path), out / "01_progress.gif")
     return {
-        "A literal": run_summary(literal),
-        "B DENSE_MNIST": run_summary(run_b),
+        "A LITERAL": run_summary(literal),
+        "B DENSE_MNIST": run_summary(dense_mnist),
         "metrics": assessment.load_table(folder / "metrics.json"),
     }
 
@@ -160,22 +161,6 @@ def notebook_08(artifacts: Path, out: Path) -> dict:
     return {**run_summary(run), "metrics": assessment.load_table(run.path / "metrics.json")}
 
 
-def machine() -> str:
-    model = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else ""
-    )
-    return f"{model}, {os.cpu_count()} cores, {platform.system()}"
-
-
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -192,7 +177,9 @@ def main():
     artifacts = Path(args.artifacts) if args.artifacts else config.artifacts_dir()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"machine": machine()}
+    summary_file = out / "summary.json"
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    summary["machine"] = machine.cpu_description()
     for name, make in (
         ("01", notebook_01),
         ("02", notebook_02),
@@ -217,7 +204,7 @@ def main():
                 os.replace(made, out / made.name)
         finally:
             shutil.rmtree(staging)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    summary_file.write_text(json.dumps(summary, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
     total = sum(path.stat().st_size for path in out.iterdir())
     print(f"{out}: {len(list(out.iterdir()))} files, {total / 2**20:.2f} MB")

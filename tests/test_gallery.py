@@ -97,3 +97,20 @@ def test_a_finished_run_trained_further_counts_as_unfinished_until_it_ends(
     printed = capsys.readouterr().out
     assert "notebook 05: skipped" in printed and "sneaker_dg1 has not finished training" in printed
     assert not (tmp_path / "out" / "05_classes.png").exists()
+
+
+def test_the_summary_keeps_the_entries_the_gallery_does_not_make(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = {
+        "machine": "an older CPU",
+        "05": {"sneaker_dg1": {"steps": 500, "training_minutes": 12.4}},
+        "benchmarks": {"train_speed": {"trainer_steps_per_second": 26.03}},
+    }
+    (out / "summary.json").write_text(json.dumps(earlier))
+    (tmp_path / "artifacts").mkdir()
+    _make_gallery(tmp_path / "artifacts", out, monkeypatch)
+    summary = json.loads((out / "summary.json").read_text())
+    assert "notebook 05: skipped" in capsys.readouterr().out
+    assert summary["05"] == earlier["05"] and summary["benchmarks"] == earlier["benchmarks"]
+    assert summary["machine"] != "an older CPU"

@@ -1,0 +1,165 @@
+"""Every figure the README and the notebooks' prose quote from a real run matches docs/results/summary.json
+to the digits shown, and no notebook's prose states a speed (machine.report prints the one estimate).
+
+The quoted figures are listed here, each as (file, phrase, paths): the phrase is the prose around the
+figures with ``{}`` where each number stands, and each path names the number's place in summary.json
+("01/metrics/B DENSE_MNIST/classifier_score"; a leading "%" means the file holds a fraction and the prose
+a percentage). A list keeps the prose free of markers, for students reading the notebooks' raw cells, and
+fails by name when the prose changes: edit the phrase here together with the prose and, for a new figure,
+add its run's number to summary.json first.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = ROOT / "docs" / "results" / "summary.json"
+NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+
+B = "01/metrics/B DENSE_MNIST"
+A = "01/metrics/A LITERAL"
+REAL = "01/metrics/real (reference)"
+SEARCH = "benchmarks/dense_settings_search/step_15000"
+NB01 = "notebooks/01_dense_mnist_gan.ipynb"
+
+FIGURES = [
+    ("README.md", "run B (`settings.DENSE_MNIST`, with a moving average of G) for {} steps",
+     "01/B DENSE_MNIST/steps"),
+    ("README.md", "of batch 128, {} training minutes", "01/B DENSE_MNIST/training_minutes"),
+    ("README.md",
+     ("Classifier score {}, FCD {}, {} digits with at least 5 % of 10,000 samples, against real MNIST's "
+     "{} and {}."),
+     f"{B}/classifier_score", f"{B}/frechet_distance", f"{B}/covered",
+     f"{REAL}/classifier_score", f"{REAL}/frechet_distance"),
+    ("README.md", "collapsed within its {} steps: classifier score {}, FCD {}, {} digits covered",
+     "01/A LITERAL/steps", f"{A}/classifier_score", f"{A}/frechet_distance", f"{A}/covered"),
+    ("README.md",
+     ("after its full {} steps ({} training minutes): conditional accuracy {} %, classifier score {} and "
+     "FCD {}, against real MNIST's {} and {}."),
+     "08/steps", "08/training_minutes", "%08/metrics/conditional GAN/class_accuracy",
+     "08/metrics/conditional GAN/classifier_score", "08/metrics/conditional GAN/frechet_distance",
+     "08/metrics/real (reference)/classifier_score", "08/metrics/real (reference)/frechet_distance"),
+    ("README.md", "dense GAN against DCGAN,** {} steps each", "07/runs/DCGAN/steps"),
+    ("README.md",
+     "cover all {} digits (classifier score {}, FCD {}); the dense GAN's cover {} ({}, {})",
+     "07/metrics/DCGAN/covered", "07/metrics/DCGAN/classifier_score",
+     "07/metrics/DCGAN/frechet_distance", "07/metrics/dense/covered",
+     "07/metrics/dense/classifier_score", "07/metrics/dense/frechet_distance"),
+    ("README.md", "Fashion-MNIST class,** {} steps per class", "05/sneaker_dg1/steps"),
+    ("README.md", "the dropout ablation,** {} steps per run", "02/runs/baseline 0.3/steps"),
+    ("README.md", "(classifier score {} for the baseline 0.3, {} without dropout)",
+     "02/metrics/baseline 0.3/classifier_score", "02/metrics/no dropout/classifier_score"),
+    ("README.md", "Test accuracy: MNIST {} %, Fashion-MNIST {} %, CIFAR-10 {} %",
+     "%classifiers/test_accuracy/mnist", "%classifiers/test_accuracy/fashion_mnist",
+     "%classifiers/test_accuracy/cifar10"),
+    ("README.md", "at {}× the classic Keras loop ({} against {} steps/s",
+     "benchmarks/train_speed/trainer_over_classic",
+     "benchmarks/train_speed/trainer_steps_per_second",
+     "benchmarks/train_speed/classic_loop_steps_per_second"),
+    ("README.md", "reached classifier score {} and FCD {} after 15,000 steps",
+     f"{SEARCH}/DENSE_MNIST/classifier_score", f"{SEARCH}/DENSE_MNIST/frechet_distance"),
+    (NB01,
+     ("a full run scored classifier score {} and FCD {}, with {} digits holding at least 5 % of the "
+     "samples (real MNIST: {} and {})."),
+     f"{B}/classifier_score", f"{B}/frechet_distance", f"{B}/covered",
+     f"{REAL}/classifier_score", f"{REAL}/frechet_distance"),
+    (NB01, "after {} steps CS {}, FCD {} and only {} digits covered",
+     "01/A LITERAL/steps", f"{A}/classifier_score", f"{A}/frechet_distance", f"{A}/covered"),
+    (NB01, "after 15,000 steps, classifier score {} and FCD {}, against {} and {} at 2e-4",
+     f"{SEARCH}/DENSE_MNIST/classifier_score", f"{SEARCH}/DENSE_MNIST/frechet_distance",
+     f"{SEARCH}/BALANCED/classifier_score", f"{SEARCH}/BALANCED/frechet_distance"),
+    (NB01, "(at 15,000 steps: FCD {} for the average against {} for the live G)",
+     f"{SEARCH}/DENSE_MNIST/frechet_distance", f"{SEARCH}/DENSE_MNIST live G/frechet_distance"),
+    (NB01, "the same settings scored CS {} and FCD {} after 15,000 steps",
+     f"{SEARCH}/DENSE_MNIST/classifier_score", f"{SEARCH}/DENSE_MNIST/frechet_distance"),
+    (NB01, "against {} and {} after 100,000", f"{B}/classifier_score", f"{B}/frechet_distance"),
+    ("notebooks/02_dropout_ablation.ipynb", "Shortened to {} steps per ablation run",
+     "02/runs/baseline 0.3/steps"),
+    ("notebooks/02_dropout_ablation.ipynb",
+     ("classifier score / FCD {} / {} for the baseline (0.3), {} / {} without dropout, {} / {} at 0.4 "
+     "and {} / {} at 0.2 (real MNIST {} / {};"),
+     "02/metrics/baseline 0.3/classifier_score", "02/metrics/baseline 0.3/frechet_distance",
+     "02/metrics/no dropout/classifier_score", "02/metrics/no dropout/frechet_distance",
+     "02/metrics/rate +0.1/classifier_score", "02/metrics/rate +0.1/frechet_distance",
+     "02/metrics/rate -0.1/classifier_score", "02/metrics/rate -0.1/frechet_distance",
+     "02/metrics/real (reference)/classifier_score", "02/metrics/real (reference)/frechet_distance"),
+    ("notebooks/04_classifier_assessment.ipynb",
+     "classifier score {}, FCD {}, all ten digits covered, mean confidence {} (real MNIST: {}, {}, {})",
+     f"{B}/classifier_score", f"{B}/frechet_distance", f"{B}/confidence",
+     f"{REAL}/classifier_score", f"{REAL}/frechet_distance", f"{REAL}/confidence"),
+    ("notebooks/05_dcgan_fashion_mnist.ipynb", "shortened to {} steps per class",
+     "05/sneaker_dg1/steps"),
+    ("notebooks/07_dense_vs_dcgan_mnist.ipynb",
+     ("Shortened to {} steps each (the full run is 10,000), the DCGAN drew cleaner digits and all {} of "
+     "them, classifier score {} and FCD {}, against the dense GAN's {} and {} with {} of the 10 digits "
+     "covered (real MNIST: {} and {};"),
+     "07/runs/DCGAN/steps", "07/metrics/DCGAN/covered", "07/metrics/DCGAN/classifier_score",
+     "07/metrics/DCGAN/frechet_distance", "07/metrics/dense/classifier_score",
+     "07/metrics/dense/frechet_distance", "07/metrics/dense/covered",
+     "07/metrics/real (reference)/classifier_score",
+     "07/metrics/real (reference)/frechet_distance"),
+    ("notebooks/08_conditional_gan_mnist.ipynb",
+     "reached {} % after {} steps (classifier score {}, FCD {}, against real MNIST's {} and {};",
+     "%08/metrics/conditional GAN/class_accuracy", "08/steps",
+     "08/metrics/conditional GAN/classifier_score", "08/metrics/conditional GAN/frechet_distance",
+     "08/metrics/real (reference)/classifier_score",
+     "08/metrics/real (reference)/frechet_distance"),
+]  # fmt: skip
+
+
+def prose(relative: str) -> str:
+    """The README's text, or a notebook's markdown cells joined, with all whitespace runs as one space."""
+    path = ROOT / relative
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text()
+    return " ".join(text.split())
+
+
+def summary_value(path: str) -> float:
+    """The number at ``path`` in summary.json, times 100 for a "%" path."""
+    value = json.loads(SUMMARY.read_text())
+    for key in path.lstrip("%").split("/"):
+        assert isinstance(value, dict) and key in value, (
+            f"{SUMMARY.name} has no {path!r} (no key {key!r})"
+        )
+        value = value[key]
+    return value * 100 if path.startswith("%") else value
+
+
+@pytest.mark.parametrize(
+    ("relative", "phrase", "paths"),
+    [(entry[0], entry[1], entry[2:]) for entry in FIGURES],
+    ids=[f"{Path(entry[0]).name[:2]}: {entry[1][:40]}" for entry in FIGURES],
+)
+def test_each_quoted_figure_matches_summary_json_to_the_digits_shown(relative, phrase, paths):
+    assert phrase.count("{}") == len(paths)
+    pattern = NUMBER.join(re.escape(part) for part in " ".join(phrase.split()).split("{}"))
+    found = re.search(pattern, prose(relative))
+    assert found, f"{relative} no longer says {phrase!r}: edit the phrase in FIGURES with the prose"
+    for shown, path in zip(found.groups(), paths):
+        decimals = len(shown.partition(".")[2])
+        value = summary_value(path)
+        assert abs(value - float(shown.replace(",", ""))) <= 0.5 * 10**-decimals + 1e-9, (
+            f"{relative} quotes {shown} where {SUMMARY.name} holds {path} = {value}"
+        )
+
+
+SPEED = re.compile(
+    r"\d[\d,.]*\s*(?:steps/s|steps? per second|s a step|s/step|s per step|hours?|minutes?)\b"
+)
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem
+)
+def test_no_notebook_prose_states_a_speed_or_a_training_time(notebook):
+    speeds = SPEED.findall(prose(notebook.relative_to(ROOT).as_posix()))
+    assert not speeds, (
+        f"{notebook.name} states {speeds} in its prose; machine.report prints the estimate instead"
+    )
