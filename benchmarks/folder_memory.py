@@ -10,7 +10,7 @@ bicubic filter and saved as JPEG (quality 95) in one subfolder per class.
 Then, in a fresh child process for each loader, it trains the same GAN (halving-width networks, base
 width 32, at the folder's size) for ``--steps`` steps of ``--batch`` images with ``GAN.fit``:
 - in memory: ``data.load_folder`` (every image decoded into one float32 array) and
-  ``data.real_image_batches`` over it, as ``training.train`` does with an array;
+  ``data.real_image_batches`` over it, as ``runs.train`` does with an array;
 - streaming: ``data.ImageFolder`` (files read, decoded and resized batch by batch).
 It prints each child's peak resident memory (ru_maxrss from os.wait4, i.e. the kernel's high-water mark
 of the child's resident set), the seconds it took to load and to train, and the float32 size of the

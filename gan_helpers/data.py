@@ -412,7 +412,7 @@ def load_folder(
 def augmentation(flip: bool = True, rotation_degrees: float = 0.0, seed: int = 0):
     """Keras preprocessing layers for real image batches in [-1, 1]: a random horizontal flip and, only if
     asked for, a random rotation of up to +-``rotation_degrees`` (edges filled by reflection). Pass to
-    ``training.train(augment=...)`` with in-memory images.
+    ``runs.train(augment=...)`` with in-memory images.
 
     Warning: whatever is applied to the real images only, the generator learns to draw. A flip is safe when
     a mirrored image is as likely as the original (a horse); a rotation with reflected borders is not: D
@@ -532,7 +532,7 @@ PARTS = ("training", "holdout")
 
 class ImageFolder:
     """A folder of images streamed from disk, with a share held out for judging: an image source for
-    ``training.train``.
+    ``runs.train``.
 
     Nothing holds the folder in memory: ``batches`` reads, decodes, resizes and scales each batch's files
     as it is needed, in parallel threads, two batches ahead of training.

@@ -91,7 +91,7 @@ def plot_curves(
     or with ``panel_per_run`` one panel per run, each on its own scale (for runs whose values differ by
     orders of magnitude, such as a collapsed run's loss of 20 beside a balanced run's 1).
 
-    A history is the list of dicts that ``training.train`` returns (each with "step" and the keys).
+    A history is the list of dicts that ``runs.train`` returns (each with "step" and the keys).
     """
     runs = history if isinstance(history, Mapping) else {"": history}
     labels = labels or {}

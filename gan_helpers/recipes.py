@@ -7,7 +7,7 @@ from typing import Sequence
 
 import keras
 
-from . import assessment, config, data, models, plotting, sampling, training
+from . import assessment, config, data, models, plotting, runs, sampling, training
 from .run_folder import RunFolder
 from .settings import BALANCED, DENSE_MNIST, Settings
 
@@ -118,7 +118,7 @@ def dense_mnist_generator(
         f"{fallback_steps} steps in {fallback_dir} instead, so this notebook also runs alone."
     )
     gan = dense_mnist_gan(seed=seed)
-    training.train(
+    runs.train(
         gan,
         data.load_images("mnist"),
         steps=fallback_steps,
@@ -148,7 +148,7 @@ def train_and_assess(
     "final_grid": the last of them, "samples": the ``eval_samples`` judged images (N, H, W, C) in [-1, 1],
     "metrics": the judge's metrics on them, "seconds": training wall time, "run_dir": the run's folder}.
     """
-    history = training.train(
+    history = runs.train(
         gan,
         images,
         steps=steps,
