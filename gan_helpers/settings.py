@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from . import losses
+
 # G's input: "normal" is the standard normal, "uniform" is uniform in [-1, 1] (as some labs draw it). The
 # trainer and the sampling helpers both read ``Settings.noise``, so a generator is sampled as it was trained.
 NOISE_DISTRIBUTIONS = ("normal", "uniform")
@@ -35,6 +37,19 @@ class Settings:
         noise: the distribution of G's input, one of ``NOISE_DISTRIBUTIONS``.
         decay_steps: both learning rates fall linearly to zero over this many steps (set it to the run's
             length), or None to keep them constant. Small late steps let the players settle.
+        loss: what the players minimise, one of ``losses.LOSSES``: "bce" (the assignment's cross-entropy),
+            "hinge", "wgan-gp" or "least-squares". Only "bce" has a target label, so the others need
+            real_label 1.
+        d_beta_2, g_beta_2: the two Adams' beta_2 (Keras' 0.999; WGAN-GP's paper uses 0.9).
+        r1_weight: the weight gamma of the R1 penalty, gamma/2 ||grad D(x)||^2 on real images, added to D's
+            objective (``losses.r1_penalty``), or None for none.
+        r1_interval: apply R1 on every this many D updates only, with its weight times the interval, so
+            that on average it weighs the same ("lazy" R1, Karras et al., 2020); an integer >= 1.
+        top_k_decay: top-k training of G (Sinha et al., 2020): G learns only from the share of its fakes
+            that D scores most real, a share that starts at 1 and is multiplied by this factor at every G
+            update, down to ``top_k_floor``; None to learn from all fakes. 0.999 reaches 0.5 after
+            about 700 updates.
+        top_k_floor: the smallest share of fakes G learns from, in (0, 1].
     """
 
     real_label: float
@@ -46,6 +61,13 @@ class Settings:
     ema: float | None = None
     noise: str = "normal"
     decay_steps: int | None = None
+    loss: str = "bce"
+    d_beta_2: float = 0.999
+    g_beta_2: float = 0.999
+    r1_weight: float | None = None
+    r1_interval: int = 1
+    top_k_decay: float | None = None
+    top_k_floor: float = 0.5
 
     def __post_init__(self):
         if not 0.5 < self.real_label <= 1.0:
@@ -75,6 +97,32 @@ class Settings:
             )
         if self.noise not in NOISE_DISTRIBUTIONS:
             raise ValueError(f"noise must be one of {NOISE_DISTRIBUTIONS}, got {self.noise!r}.")
+        losses.get(self.loss, self.real_label)  # an unknown loss, or smoothing one without a label
+        for name in ("d_beta_2", "g_beta_2"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}.")
+        if self.r1_weight is not None and not self.r1_weight > 0.0:
+            raise ValueError(
+                f"r1_weight must be a weight > 0, e.g. 10, or None for no R1; got {self.r1_weight}."
+            )
+        if (
+            isinstance(self.r1_interval, bool)
+            or int(self.r1_interval) != self.r1_interval
+            or self.r1_interval < 1
+        ):
+            raise ValueError(
+                f"r1_interval (D updates between R1 penalties) must be an integer >= 1, "
+                f"got {self.r1_interval}."
+            )
+        if self.top_k_decay is not None and not 0.0 < self.top_k_decay < 1.0:
+            raise ValueError(
+                f"top_k_decay must be a factor in (0, 1), e.g. 0.999, or None for no top-k; "
+                f"got {self.top_k_decay}."
+            )
+        if not 0.0 < self.top_k_floor <= 1.0:
+            raise ValueError(
+                f"top_k_floor must be a share of the batch in (0, 1], got {self.top_k_floor}."
+            )
 
     def replace(self, **changes) -> "Settings":
         """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
