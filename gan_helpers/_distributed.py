@@ -40,3 +40,22 @@ def global_mean(value):
 def replica_seed(seed):
     """A (2,) int32 seed of this replica's own, from one shared ``seed``."""
     return seed + ops.stack([0, tf.distribute.get_replica_context().replica_id_in_sync_group])
+
+
+def top_share_weights(scores, share):
+    """Weights (N,) float32 for this replica's N ``scores`` (N, 1) that pick the ceil(share * total) largest
+    scores of all replicas' images together (ties: the earlier image) and give each picked one
+    total / picked, the rest 0: the global mean of (weights * values) is then the mean over the picked
+    images, on one device or several alike."""
+    context = tf.distribute.get_replica_context()
+    everyone = ops.reshape(context.all_gather(ops.reshape(scores, (-1,)), axis=0), (-1,))
+    total = ops.shape(everyone)[0]
+    picked = ops.maximum(ops.cast(ops.ceil(share * ops.cast(total, "float32")), "int32"), 1)
+    order = tf.argsort(everyone, direction="DESCENDING", stable=True)
+    ranks = tf.argsort(order)  # each image's place in that order, 0 for the largest
+    weights = ops.where(
+        ranks < picked, ops.cast(total, "float32") / ops.cast(picked, "float32"), 0.0
+    )
+    count = ops.shape(scores)[0]
+    start = context.replica_id_in_sync_group * count
+    return weights[start : start + count]

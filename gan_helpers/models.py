@@ -96,12 +96,17 @@ class MinibatchStdDev(layers.Layer):
         self.group_size = int(group_size)
 
     def call(self, x):
-        shape = ops.shape(x)
-        count = shape[0]
-        group = tf.where(count % self.group_size == 0, self.group_size, count)
-        grouped = ops.reshape(ops.cast(x, "float32"), (count // group, group, -1))
-        deviation = ops.sqrt(ops.var(grouped, axis=1) + 1e-8)  # (groups, features); no NaN gradient
-        feature = ops.repeat(ops.mean(deviation, axis=1), group, axis=0)  # (N,)
+        count = ops.shape(x)[0]
+        flat = ops.reshape(ops.cast(x, "float32"), (count, -1))
+        # each image's group, by segment ids rather than a reshape, so that XLA sees fixed shapes
+        index = tf.range(count)
+        group = tf.where(count % self.group_size == 0, index // self.group_size, 0)
+        mean = tf.math.unsorted_segment_mean(flat, group, count)
+        variance = tf.math.unsorted_segment_mean(
+            ops.square(flat - ops.take(mean, group, axis=0)), group, count
+        )
+        deviation = ops.mean(ops.sqrt(variance + 1e-8), axis=1)  # +1e-8: no NaN gradient at 0
+        feature = ops.take(deviation, group, axis=0)  # (N,)
         feature = ops.cast(ops.reshape(feature, (-1,) + (1,) * (len(x.shape) - 1)), x.dtype)
         return ops.concatenate([x, feature * ops.ones_like(x[..., :1])], axis=-1)
 
