@@ -76,7 +76,7 @@ def logit_model(discriminator: keras.Model) -> keras.Model:
             f"Activation('sigmoid')), so the trainer can read the logit before it; {discriminator.name} "
             f"ends in {type(last).__name__} {last.name!r}. Build it with gan_helpers.models, or end it so."
         )
-    return keras.Model(discriminator.inputs, last.input, name=f"{discriminator.name}_logit")
+    return keras.Model(discriminator.input, last.input, name=f"{discriminator.name}_logit")
 
 
 @keras.saving.register_keras_serializable(package="gan_helpers")

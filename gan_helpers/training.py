@@ -1,10 +1,12 @@
-"""How a GAN learns: the two losses and one step of each player.
+"""How a GAN learns: what each player minimises, and one step of each player.
 
 Read this file top to bottom:
 
-1. ``discriminator_loss`` and ``generator_loss``: what each player minimises.
-2. ``GAN``: a ``keras.Model`` whose ``train_step`` makes ``d_steps`` discriminator updates and then one
+1. ``GAN``: a ``keras.Model`` whose ``train_step`` makes ``d_steps`` discriminator updates and then one
    generator update, each player with its own ``GradientTape`` and its own optimizer.
+2. ``discriminator_step`` and ``generator_step``: D's loss, G's loss and D's penalty, on D's logits. The
+   losses themselves (the assignment's cross-entropy, hinge, WGAN-GP, least squares) are objects in
+   ``losses.py``; ``Settings.loss`` picks one by name.
 
 Running a run (``train()``: the run folder, sample grids, history, checkpoints and resume) lives in
 ``runs.py``.
@@ -25,46 +27,14 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from . import _distributed, config
+from . import _distributed, config, losses, models
 from .callbacks import METRIC_NAMES
 from .settings import LITERAL, Settings
 
 
-def discriminator_loss(p_real, p_fake, real_label: float = 1.0, p_mismatched=None):
-    """D's loss: binary cross-entropy that calls real images real and fakes fake, averaged over the batch.
-
-        L_D = 1/2 [ BCE(t, D(x)) + BCE(0, D(G(z))) ],   BCE(y, p) = -(y log p + (1 - y) log(1 - p))
-
-    with t = ``real_label`` (1, or 0.9 for one-sided label smoothing). A matching-aware conditional D also
-    gets ``p_mismatched`` = D(x, wrong label), which should be 0: its fake half becomes the mean of
-    BCE(0, D(G(z))) and BCE(0, D(x, wrong label)).
-
-    Args: probabilities (N, 1) in [0, 1]. Returns: a scalar.
-    """
-    fake_loss = keras.losses.binary_crossentropy(ops.zeros_like(p_fake), p_fake)
-    if p_mismatched is not None:
-        fake_loss = 0.5 * (
-            fake_loss + keras.losses.binary_crossentropy(ops.zeros_like(p_mismatched), p_mismatched)
-        )
-    real_loss = keras.losses.binary_crossentropy(ops.full_like(p_real, real_label), p_real)
-    return ops.mean(0.5 * (real_loss + fake_loss))
-
-
-def generator_loss(p_fake):
-    """G's loss, the "non-saturating" one of Goodfellow et al. (2014): make D call the fakes real.
-
-        L_G = BCE(1, D(G(z))) = -mean log D(G(z))
-
-    This is what the assignment's stacked "GAN" model minimises when it trains G on fakes labelled 1.
-
-    Args: D's probabilities (N, 1) in [0, 1] for generated images. Returns: a scalar.
-    """
-    return ops.mean(keras.losses.binary_crossentropy(ops.ones_like(p_fake), p_fake))
-
-
-def share_real(probabilities):
-    """The share of images that D calls real (probability > 0.5), in [0, 1]."""
-    return ops.mean(ops.cast(probabilities > 0.5, "float32"))
+def share_real(logits):
+    """The share of images that D calls real (logit > 0, i.e. probability > 0.5), in [0, 1]."""
+    return ops.mean(ops.cast(logits > 0.0, "float32"))
 
 
 class GAN(keras.Model):
@@ -73,11 +43,12 @@ class GAN(keras.Model):
     Args:
         generator: maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1]; a conditional one maps
             [noise, labels (N,) int] to images of those classes.
-        discriminator: maps images to the probability (N, 1) in [0, 1] that they are real; a conditional
-            one maps [images, labels (N,) int].
-        settings: the learning rates, real label and D:G ratio (``settings.LITERAL`` by default, the
-            assignment's); keyword arguments named like its fields override single values
-            (``GAN(g, d, real_label=0.9)``).
+        discriminator: maps images to the probability (N, 1) in [0, 1] that they are real, ending in a
+            sigmoid layer of its own (the trainer reads the logit before it, ``models.logit_model``); a
+            conditional one maps [images, labels (N,) int].
+        settings: the loss, learning rates, real label, D:G ratio and regularisers (``settings.LITERAL``
+            by default, the assignment's); keyword arguments named like its fields override single values
+            (``GAN(g, d, real_label=0.9)``, ``GAN(g, d, loss="hinge", real_label=1.0)``).
         seed: seeds everything drawn while training: the noise (and the conditional G step's labels), the
             dropout masks and the order of the real images. (The networks' initial weights are fixed by
             whoever builds them: the recipes seed them with the same seed.)
@@ -92,9 +63,11 @@ class GAN(keras.Model):
 
     ``fit`` takes batches of real images of size ``d_steps * batch_size`` (a conditional GAN: (images,
     labels) batches); each D update uses its own slice, and its fakes are made for the real slice's
-    labels. The G update asks for uniformly drawn labels. The tracked metrics are d_loss, d_acc (share
-    of real and fake images D classifies right, averaged over the step's D updates), g_loss and g_acc
-    (share of fakes that D calls real, the stacked model's accuracy).
+    labels. The G update asks for uniformly drawn labels. The tracked metrics are d_loss (the loss's D
+    objective, without penalties), d_acc (share of real and fake images D classifies right by the sign of
+    its logit, averaged over the step's D updates), g_loss and g_acc (share of fakes that D calls real,
+    the stacked model's accuracy). ``objective`` is the loss (``losses.get``), whose
+    ``divergence_bound`` says which |loss| is absurd for it.
     """
 
     def __init__(
@@ -113,6 +86,8 @@ class GAN(keras.Model):
         self.settings = settings.replace(**overrides)
         _check_networks(generator, discriminator, num_classes, mismatched_real)
         self.generator, self.discriminator = generator, discriminator
+        self.logit_discriminator = models.logit_model(discriminator)  # same layers, no sigmoid
+        self.objective = losses.get(self.settings.loss, self.settings.real_label)
         self.ema_generator = None if self.settings.ema is None else _copy_of(generator)
         self.image_shape = tuple(discriminator.inputs[0].shape[1:])
         self.latent_dim = int(generator.inputs[0].shape[-1])
@@ -144,10 +119,12 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(
             self._learning_rate(settings.d_learning_rate, updates_per_step=settings.d_steps),
             beta_1=settings.d_beta_1,
+            beta_2=settings.d_beta_2,
         )
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(
             self._learning_rate(settings.g_learning_rate, updates_per_step=1),
             beta_1=settings.g_beta_1,
+            beta_2=settings.g_beta_2,
         )
         if self.d_optimizer is self.g_optimizer:
             raise ValueError(
@@ -176,40 +153,65 @@ class GAN(keras.Model):
     # --- The algorithm -------------------------------------------------------------------------------
 
     def discriminator_step(self, real_images, labels=None):
-        """One D update on real images and as many fakes (of the same labels, if conditional).
-        Returns (D loss, D accuracy on the real and fake images)."""
+        """One D update on real images and as many fakes (of the same labels, if conditional): the
+        loss's D objective plus D's penalties. Returns (D's objective, D's accuracy on both)."""
         fake_images = self.generate(
             self.sample_noise(ops.shape(real_images)[0]), labels, training=True
         )
-        real_images = self.augmented(real_images)
+        real_images, fake_images = self.augmented(real_images), self.augmented(fake_images)
+        wrong_labels = self.wrong_labels(labels) if self.mismatched_real else None
         with tf.GradientTape() as tape:
-            p_real = self.discriminate(real_images, labels)
-            p_fake = self.discriminate(self.augmented(fake_images), labels)
-            p_mismatched = (
-                self.discriminate(real_images, self.wrong_labels(labels))
-                if self.mismatched_real
-                else None
-            )
-            loss = discriminator_loss(p_real, p_fake, self.settings.real_label, p_mismatched)
-            replica_loss = _distributed.scaled_loss(loss, self.d_optimizer)
+            real = self.logits(real_images, labels)
+            fake = self.logits(fake_images, labels)
+            mismatched = None if wrong_labels is None else self.logits(real_images, wrong_labels)
+            loss = ops.mean(self.objective.discriminator(real, fake, mismatched))
+            penalty = self.discriminator_penalty(real_images, fake_images, labels)
+            replica_loss = _distributed.scaled_loss(loss + penalty, self.d_optimizer)
         self._update(self.discriminator, self.d_optimizer, tape, replica_loss)
-        return loss, 0.5 * (share_real(p_real) + 1.0 - share_real(p_fake))
+        return loss, 0.5 * (share_real(real) + 1.0 - share_real(fake))
 
     def generator_step(self, batch_size):
-        """One G update through a fixed D (for random labels, if conditional).
-        Returns (G loss, share of the fakes that D calls real)."""
+        """One G update through a fixed D (for random labels, if conditional), from the fakes that
+        top-k keeps (all without it). Returns (G's objective, share of the fakes that D calls real)."""
         noise = self.sample_noise(batch_size)
         labels = None if self.num_classes is None else self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
-            p_fake = self.discriminate(
-                self.augmented(self.generate(noise, labels, training=True)), labels
-            )
-            loss = generator_loss(p_fake)
+            fake = self.logits(self.augmented(self.generate(noise, labels, training=True)), labels)
+            loss = ops.mean(self.top_k_weights(fake) * self.objective.generator(fake))
             replica_loss = _distributed.scaled_loss(loss, self.g_optimizer)
         self._update(self.generator, self.g_optimizer, tape, replica_loss)
         if self.ema_generator is not None:
             self._update_moving_average()
-        return loss, share_real(p_fake)
+        return loss, share_real(fake)
+
+    def discriminator_penalty(self, real_images, fake_images, labels=None):
+        """D's regularisers, each a mean over the images D just saw: the loss's own penalty (WGAN-GP's,
+        on mixes of real and fake images) and R1 on the real ones, on every ``r1_interval``-th D update
+        with its weight times the interval. 0 when there are none."""
+        critic = lambda images: self.logits(images, labels)  # noqa: E731
+        penalty = 0.0
+        if self.objective.penalty is not None:
+            mixing = self.sample_uniform(ops.shape(real_images)[0])
+            penalty += ops.mean(self.objective.penalty(critic, real_images, fake_images, mixing))
+        if self.settings.r1_weight is not None:
+            weight, interval = self.settings.r1_weight, self.settings.r1_interval
+            r1 = lambda: weight * interval * ops.mean(losses.r1_penalty(critic, real_images))  # noqa: E731
+            penalty += (
+                r1()
+                if interval == 1
+                else tf.cond(self.d_optimizer.iterations % interval == 0, r1, lambda: 0.0)
+            )
+        return penalty
+
+    def top_k_weights(self, fake):
+        """Top-k training of G (Sinha et al., 2020): weights (N,) that keep the share of fakes that
+        D scores highest, max(top_k_decay^t, top_k_floor) after t G updates, out of all replicas'
+        fakes; 1 (every fake) without ``top_k_decay``."""
+        if self.settings.top_k_decay is None:
+            return 1.0
+        updates = ops.cast(self.g_optimizer.iterations, "float32")
+        share = ops.maximum(self.settings.top_k_decay**updates, self.settings.top_k_floor)
+        return _distributed.top_share_weights(ops.stop_gradient(fake), share)
 
     def train_step(self, data):
         """``d_steps`` D updates, each on its slice of the real batch, then one G update."""
@@ -257,22 +259,16 @@ class GAN(keras.Model):
 
     def generate(self, noise, labels=None, training=False, generator=None):
         """Images from noise (and, for a conditional GAN, labels), by G or by another ``generator``."""
-        generator = generator or self.generator
-        if labels is None:
-            return generator(noise, training=training)
-        return generator(
-            [ops.convert_to_tensor(noise), ops.convert_to_tensor(labels, "int32")],
-            training=training,
-        )
+        return _call(generator or self.generator, noise, labels, training)
 
     def discriminate(self, images, labels=None, training=True):
-        """D's probability that images (of the given labels) are real."""
-        if labels is None:
-            return self.discriminator(images, training=training)
-        return self.discriminator(
-            [ops.convert_to_tensor(images), ops.convert_to_tensor(labels, "int32")],
-            training=training,
-        )
+        """D's probability (N, 1) that images (of the given labels) are real."""
+        return _call(self.discriminator, images, labels, training)
+
+    def logits(self, images, labels=None, training=True):
+        """D's logits (N, 1), float32, unbounded: what it gives before its sigmoid, and what the
+        losses are written on."""
+        return _call(self.logit_discriminator, images, labels, training)
 
     def augmented(self, images):
         """``images`` as D sees them: through ``augment`` if the GAN has one (each replica with its own seed)."""
@@ -303,6 +299,12 @@ class GAN(keras.Model):
             self._seed(),
         )
 
+    def sample_uniform(self, count):
+        """Uniform floats (count,) in [0, 1) for this replica, from the trainer's seed."""
+        return _distributed.replica_slice(
+            lambda total, seed: tf.random.stateless_uniform((total,), seed), count, self._seed()
+        )
+
     def sample_labels(self, count):
         """Uniform class labels (count,) int32 in [0, num_classes) for this replica (conditional GANs)."""
         return self._uniform_integers(count, 0, self.num_classes)
@@ -311,6 +313,15 @@ class GAN(keras.Model):
         """For labels (N,) int, labels (N,) int32 each drawn uniformly from the other classes."""
         offsets = self._uniform_integers(ops.shape(labels)[0], 1, self.num_classes)
         return (ops.cast(labels, "int32") + offsets) % self.num_classes
+
+
+def _call(network, data, labels, training):
+    """``network`` on ``data``, or on [data, labels (N,) int32] when labels are given."""
+    if labels is None:
+        return network(data, training=training)
+    return network(
+        [ops.convert_to_tensor(data), ops.convert_to_tensor(labels, "int32")], training=training
+    )
 
 
 def _copy_of(network: keras.Model) -> keras.Model:
