@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_helpers import losses, models
+from gan_helpers import losses, models, training
 
 
 def _logits(*values):
@@ -128,6 +128,85 @@ def test_unknown_loss_and_smoothing_a_loss_without_labels_are_refused():
         losses.get("hinge", real_label=0.9)
 
 
+def test_gradient_penalty_under_xla_matches_its_value_without():
+    """The penalty's second-order gradient compiles under XLA and gives the same numbers."""
+    w, critic = _linear_critic(3.0)
+    rng = np.random.default_rng(1)
+    real, fake = (tf.constant(rng.uniform(-1, 1, (5, 4, 4, 1)), "float32") for _ in range(2))
+    mixing = tf.constant(rng.uniform(0, 1, 5), "float32")
+
+    def gradient():
+        with tf.GradientTape() as tape:
+            mean = tf.reduce_mean(losses.get("wgan-gp").penalty(critic, real, fake, mixing))
+        return tape.gradient(mean, w)
+
+    np.testing.assert_allclose(
+        tf.function(gradient, jit_compile=True)(), gradient(), rtol=1e-5, atol=1e-6
+    )
+
+
+# --- The settings that pick a loss and its regularisers, and the step that reads them ----------------
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"loss": "wasserstein"}, r"Unknown loss 'wasserstein'"),
+        ({"loss": "hinge"}, r"real_label=0.9 smooths the real target"),
+        ({"d_beta_2": 1.0}, r"d_beta_2 must be in \[0, 1\)"),
+        ({"r1_weight": 0.0}, r"r1_weight must be a weight > 0"),
+        ({"r1_interval": 0}, r"r1_interval .* must be an integer >= 1"),
+        ({"top_k_decay": 1.0}, r"top_k_decay must be a factor in \(0, 1\)"),
+        ({"top_k_floor": 0.0}, r"top_k_floor must be a share of the batch in \(0, 1\]"),
+    ],
+)
+def test_bad_loss_and_regulariser_settings_say_what_is_expected(change, message):
+    from gan_helpers.settings import BALANCED
+
+    with pytest.raises(ValueError, match=message):
+        BALANCED.replace(**change)
+
+
+def test_settings_pick_the_loss_and_adams_beta_2(make_tiny_gan):
+    gan = make_tiny_gan(loss="hinge", d_beta_2=0.9, g_beta_2=0.99)
+    assert isinstance(gan.objective, losses.Hinge)
+    assert (float(gan.d_optimizer.beta_2), float(gan.g_optimizer.beta_2)) == (0.9, 0.99)
+    assert isinstance(make_tiny_gan(real_label=0.9).objective, losses.NonSaturating)
+
+
+def test_accuracies_come_from_the_sign_of_the_logit(make_tiny_gan):
+    gan = make_tiny_gan(dropout_rates=())
+    images = np.random.default_rng(6).uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+    logits = np.asarray(gan.logits(images, training=False))
+    assert float(training.share_real(logits)) == pytest.approx(np.mean(logits > 0))
+    assert float(training.share_real(_logits(-0.1, 0.2, 3.0, 0.0))) == pytest.approx(0.5)
+
+
+def test_r1_applies_on_every_kth_d_update_with_k_times_its_weight(make_tiny_gan):
+    gan = make_tiny_gan(dropout_rates=(), r1_weight=2.0, r1_interval=3)
+    real = tf.constant(np.random.default_rng(7).uniform(-1, 1, (8, 8, 8, 1)), "float32")
+    r1 = float(tf.reduce_mean(losses.r1_penalty(lambda x: gan.logits(x), real)))
+    penalties = []
+    for update in range(4):
+        gan.d_optimizer.iterations.assign(update)
+        penalties.append(float(gan.discriminator_penalty(real, real)))
+    np.testing.assert_allclose(penalties, [3 * 2.0 * r1, 0.0, 0.0, 3 * 2.0 * r1], rtol=1e-5)
+
+
+def test_top_k_keeps_the_fakes_d_scores_highest_and_decays_to_its_floor(make_tiny_gan):
+    gan = make_tiny_gan(top_k_decay=0.5, top_k_floor=0.25)
+    fake = _logits(0.3, -1.0, 2.0, 0.1, -0.5, 1.5, 0.0, -2.0)
+    kept = []
+    for updates in range(4):  # share 1, 0.5, 0.25, 0.25 (floor)
+        gan.g_optimizer.iterations.assign(updates)
+        kept.append(np.asarray(gan.top_k_weights(fake)))
+    np.testing.assert_array_equal(kept[0], np.ones(8))
+    np.testing.assert_array_equal(kept[1], [2, 0, 2, 2, 0, 2, 0, 0])  # top 4 of 8, weight 8/4
+    np.testing.assert_array_equal(kept[2], [0, 0, 4, 0, 0, 4, 0, 0])  # top 2: scores 2.0, 1.5
+    np.testing.assert_array_equal(kept[3], kept[2])
+    assert make_tiny_gan().top_k_weights(fake) == 1.0  # no top-k: every fake
+
+
 # --- The minibatch standard-deviation feature --------------------------------------------------------
 
 
@@ -165,3 +244,157 @@ def test_logit_model_refuses_a_discriminator_without_its_own_sigmoid_layer():
     )
     with pytest.raises(ValueError, match="last layer is a sigmoid of its own"):
         models.logit_model(fused)
+
+
+# --- Every loss on every network family, with DiffAugment: it trains, and resumes exactly -------------
+
+# (generator, discriminator, image shape, num_classes): each family at a small size it can make
+FAMILIES = {
+    "dense": (
+        lambda: models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1)),
+        lambda: models.dense_discriminator(
+            image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,)
+        ),
+        None,
+    ),
+    "dense conditional": (
+        lambda: models.dense_generator(
+            latent_dim=8, units=(16,), image_shape=(8, 8, 1), num_classes=3
+        ),
+        lambda: models.dense_discriminator(
+            image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,), num_classes=3
+        ),
+        3,
+    ),
+    "compact": (
+        lambda: models.compact_generator(latent_dim=8, image_shape=(8, 8, 1)),
+        lambda: models.compact_discriminator(image_shape=(8, 8, 1)),
+        None,
+    ),
+    "constant width": (
+        lambda: models.constant_width_generator(latent_dim=8, image_shape=(16, 16, 1)),
+        lambda: models.constant_width_discriminator(image_shape=(16, 16, 1)),
+        None,
+    ),
+    "halving width": (
+        lambda: models.halving_width_generator(latent_dim=8, image_shape=(8, 8, 1), base_width=4),
+        lambda: models.halving_width_discriminator(image_shape=(8, 8, 1), base_width=4),
+        None,
+    ),
+}
+
+
+def _gan(family, **settings):
+    """A compiled GAN of ``family`` (seed 0, DiffAugment, a moving average of G), matching-aware when
+    conditional."""
+    import keras
+
+    from gan_helpers import augment
+
+    build_generator, build_discriminator, num_classes = FAMILIES[family]
+    keras.utils.set_random_seed(0)
+    gan = training.GAN(
+        build_generator(),
+        build_discriminator(),
+        ema=0.9,
+        num_classes=num_classes,
+        mismatched_real=num_classes is not None,
+        augment=augment.diff_augment(),
+        **settings,
+    )
+    gan.compile()
+    return gan
+
+
+def _train(gan, run_dir):
+    """20 steps of batch 8 on 32 random images (and labels), a checkpoint every 10."""
+    from gan_helpers import runs
+
+    images = np.random.default_rng(0).uniform(-1, 1, (32, *gan.image_shape)).astype("float32")
+    labels = None if gan.num_classes is None else np.arange(32) % gan.num_classes
+    history = runs.train(
+        gan,
+        images,
+        labels=labels,
+        steps=20,
+        run_dir=run_dir,
+        batch_size=8,
+        log_interval=10,
+        sample_interval=10,
+        grid_size=2,
+        show_samples=False,
+        progress=False,
+    )
+    return [{k: v for k, v in row.items() if k != "seconds"} for row in history]
+
+
+def _without_last_checkpoint(run_dir, copy_dir):
+    """A copy of a finished 20-step run folder as it was when stopped after step 10."""
+    import shutil
+
+    from gan_helpers.run_folder import RunFolder
+
+    shutil.copytree(run_dir, copy_dir)
+    RunFolder(copy_dir).checkpoint_file(20).unlink()
+    return copy_dir
+
+
+def _every_variable(gan):
+    """Every variable the GAN tracks (weights, statistics, random-number states, the moving average) and
+    both optimizers' (moments, step counts), each once; not the learning rates, which are settings that
+    a resumed run takes from its own settings."""
+    seen, variables = set(), []
+    for v in [*gan.variables, *gan.d_optimizer.variables, *gan.g_optimizer.variables]:
+        if id(v) not in seen and v.name != "learning_rate":
+            seen.add(id(v))
+            variables.append(v)
+    return variables
+
+
+def _scramble(variables, seed=9):
+    """Overwrite every variable with random values, as a new process would hold other ones: a resume
+    that leaves any of them out can then not match."""
+    rng = np.random.default_rng(seed)
+    for v in variables:
+        if v.dtype.startswith("float"):
+            v.assign(rng.standard_normal(v.shape).astype(v.dtype))
+        else:
+            v.assign(rng.integers(0, 1000, v.shape).astype(v.dtype))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("loss", sorted(losses.LOSSES))
+def test_every_loss_trains_every_family_and_a_resume_matches(loss, family, tmp_path):
+    """20 finite steps (batch 8, DiffAugment, moving average of G), within the loss's divergence bound;
+    then the same run resumed from its step-10 checkpoint, by the same GAN with every variable scrambled,
+    ends where the straight run did."""
+    gan = _gan(family, loss=loss)
+    straight = _train(gan, tmp_path / "straight")
+    assert [row["step"] for row in straight] == [10, 20]
+    assert all(np.isfinite(row[k]) for row in straight for k in training.METRIC_NAMES)
+    assert max(abs(row[k]) for row in straight for k in ("d_loss", "g_loss")) < (
+        gan.objective.divergence_bound
+    )
+    variables = _every_variable(gan)
+    final = [np.array(v) for v in variables]
+
+    _scramble(variables)
+    resumed = _train(gan, _without_last_checkpoint(tmp_path / "straight", tmp_path / "resumed"))
+    assert resumed == straight
+    for variable, value in zip(variables, final, strict=True):
+        np.testing.assert_array_equal(np.array(variable), value, err_msg=variable.path)
+
+
+def test_a_penalty_run_with_r1_and_top_k_resumes_in_a_new_gan_exactly(tmp_path):
+    """As after a kernel restart: a new GAN resumes a WGAN-GP run with lazy R1 (every 3rd D update) and
+    top-k from its step-10 checkpoint, and ends where the run that never stopped did."""
+    settings = {"loss": "wgan-gp", "r1_weight": 1.0, "r1_interval": 3, "top_k_decay": 0.9}
+    straight_gan = _gan("dense conditional", **settings)
+    straight = _train(straight_gan, tmp_path / "straight")
+    resumed_gan = _gan("dense conditional", **settings)
+    resumed = _train(
+        resumed_gan, _without_last_checkpoint(tmp_path / "straight", tmp_path / "resumed")
+    )
+    assert resumed == straight
+    for a, b in zip(_every_variable(straight_gan), _every_variable(resumed_gan), strict=True):
+        np.testing.assert_array_equal(np.array(a), np.array(b), err_msg=a.path)
