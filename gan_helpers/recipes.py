@@ -81,18 +81,23 @@ def dense_mnist_gan(
     num_classes: int | None = None,
     mismatched_real: bool = False,
     units: Sequence[int] = models.POWERS_OF_TWO_UNITS,
+    minibatch_std: bool = False,
     **overrides,
 ) -> training.GAN:
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
     (keyword ``overrides`` change single settings); with ``num_classes`` (10 for digits), the conditional
     version: both networks also take the label, and ``mismatched_real`` makes D also reject real digits
-    under wrong labels (see ``training.GAN``). ``seed`` fixes everything: the initial weights, the noise,
-    the dropout masks and the data order."""
+    under wrong labels (see ``training.GAN``); ``minibatch_std`` gives D the minibatch
+    standard-deviation feature (``models.MinibatchStdDev``). ``seed`` fixes everything: the initial
+    weights, the noise, the dropout masks and the data order."""
     config.seed_everything(seed)
     gan = training.GAN(
         models.dense_generator(units=units, num_classes=num_classes),
         models.dense_discriminator(
-            units=tuple(reversed(units)), dropout_rates=dropout_rates, num_classes=num_classes
+            units=tuple(reversed(units)),
+            dropout_rates=dropout_rates,
+            num_classes=num_classes,
+            minibatch_std=minibatch_std,
         ),
         settings,
         seed=seed,
