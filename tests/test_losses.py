@@ -389,7 +389,7 @@ def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_exactly(tmp_path):
     """As after a kernel restart: a new GAN resumes a WGAN-GP run with top-k from its step-10 checkpoint,
     and ends where the run that never stopped did. (Not with R1 as well: two such GANs with WGAN-GP and
     R1, two second-order penalties in one D update, trained alike differed at the rounding level, about
-    1e-6 relative after 20 steps, in 3 of 8 repeats in one process; the cause is not pinned down.)"""
+    1e-6 relative after 20 steps, in 2 of 8 repeats in one process; the cause is not pinned down.)"""
     settings = {"loss": "wgan-gp", "top_k_decay": 0.9}
     straight_gan = _gan("dense conditional", **settings)
     straight = _train(straight_gan, tmp_path / "straight")
