@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_helpers import assessment, config, data, recipes, sampling, settings, training  # noqa: E402
+from gan_helpers import assessment, config, data, recipes, runs, sampling, settings  # noqa: E402
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -108,7 +108,7 @@ def main():
     step, seconds = 0, 0.0
     while (step < args.steps) if args.steps else (seconds < args.minutes * 60):
         step += args.every
-        history = training.train(
+        history = runs.train(
             gan,
             x_train,
             steps=step,

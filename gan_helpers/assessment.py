@@ -405,6 +405,8 @@ def _cell(value) -> str:
 TABLE_COLUMNS = {
     "class_accuracy": "class acc",
     "classifier_score": "CS",
+    "balance": "balance",
+    "blur": "blur",
     "frechet_distance": "FCD",
     "covered": "classes>=5%",
     "smallest_share": "min share",

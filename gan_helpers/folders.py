@@ -33,7 +33,7 @@ PARTS = ("training", "holdout")
 
 class ImageFolder:
     """A folder of images streamed from disk, with a share held out for judging: an image source for
-    ``training.train``.
+    ``runs.train``.
 
     Nothing holds the folder in memory: ``batches`` reads, decodes, resizes and scales each batch's files
     as it is needed, in parallel threads, two batches ahead of training. Class subfolders are pooled
@@ -220,7 +220,7 @@ class ImageFolder:
 
 
 def refuse_labels_with(source, labels) -> None:
-    """For ``training.train``: an image source (such as an ``ImageFolder``) streams images without labels,
+    """For ``runs.train``: an image source (such as an ``ImageFolder``) streams images without labels,
     so ``labels`` given with it would be ignored; refuse them, as labels with in-memory images are refused
     for an unconditional GAN.
 

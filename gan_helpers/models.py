@@ -1,11 +1,12 @@
 """Generator and discriminator architectures.
 
 Every generator maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1] (tanh).
-Every discriminator maps images (N, H, W, C) in [-1, 1] to the probability (N, 1) that they are real
-(sigmoid), so one trainer and one loss serve them all.
+Every discriminator maps images (N, H, W, C) in [-1, 1] to the probability (N, 1) that they are real: its
+last two layers are ``logit`` (Dense 1) and ``sigmoid`` (the spec's sigmoid), so its summary shows the
+sigmoid, and the trainer reads the logit before it (``logit_model``), which every loss is written on.
 
 Under mixed precision (``config.use_mixed_precision``) the hidden layers compute in bf16/fp16 while each
-network's last layer is float32, so images and probabilities (and the loss) stay float32.
+network's output layers are float32, so images, logits and probabilities (and the loss) stay float32.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import math
 from typing import Sequence
 
 import keras
-from keras import layers
+import tensorflow as tf
+from keras import layers, ops
 
 LEAKY_SLOPE = 0.2
 
@@ -51,6 +53,71 @@ SPEC_UNITS_LARGE = (300, 600, 1200)
 POWERS_OF_TWO_UNITS = (256, 512, 1024)
 
 LABEL_LAYER = "one_hot_label"
+LOGIT_LAYER, SIGMOID_LAYER = "logit", "sigmoid"
+
+
+def _real_probability(features):
+    """D's head: the logit (N, 1) = Dense 1 of ``features``, then the probability (N, 1) in [0, 1] that the
+    image is real = sigmoid(logit); both float32, also under mixed precision."""
+    logit = layers.Dense(1, dtype="float32", name=LOGIT_LAYER)(features)
+    return layers.Activation("sigmoid", dtype="float32", name=SIGMOID_LAYER)(logit)
+
+
+def logit_model(discriminator: keras.Model) -> keras.Model:
+    """The discriminator without its final sigmoid: the same layers and weights, mapping its inputs to the
+    logit z (N, 1), unbounded, where the discriminator gives sigmoid(z).
+
+    Raises:
+        ValueError: the discriminator does not end in a sigmoid layer of its own (as the builders here
+            make it), so there is no logit to read.
+    """
+    last = discriminator.layers[-1]
+    if not (isinstance(last, layers.Activation) and last.activation is keras.activations.sigmoid):
+        raise ValueError(
+            f"Expected a discriminator whose last layer is a sigmoid of its own (Dense(1), then "
+            f"Activation('sigmoid')), so the trainer can read the logit before it; {discriminator.name} "
+            f"ends in {type(last).__name__} {last.name!r}. Build it with gan_helpers.models, or end it so."
+        )
+    return keras.Model(discriminator.input, last.input, name=f"{discriminator.name}_logit")
+
+
+@keras.saving.register_keras_serializable(package="gan_helpers")
+class MinibatchStdDev(layers.Layer):
+    """The minibatch standard-deviation feature (Karras et al., 2018): one more feature per image, the
+    standard deviation of each feature over a group of ``group_size`` images, averaged over the features.
+    Fakes of a collapsed G look alike, so their group's feature is small: D can see a lack of variety that
+    no single image shows.
+
+    Groups are runs of consecutive images (the whole batch when its size is not a multiple of
+    ``group_size``), so a batch split over devices in multiples of the group keeps its groups.
+    Input (N, F) or (N, H, W, C); output (N, F + 1) or (N, H, W, C + 1), the feature repeated over H, W.
+    """
+
+    def __init__(self, group_size: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        self.group_size = int(group_size)
+
+    def call(self, x):
+        count = ops.shape(x)[0]
+        flat = ops.reshape(ops.cast(x, "float32"), (count, -1))
+        # each image's group, by segment ids rather than a reshape, so that XLA sees fixed shapes
+        index = tf.range(count)
+        group = tf.where(count % self.group_size == 0, index // self.group_size, 0)
+        mean = tf.math.unsorted_segment_mean(flat, group, count)
+        variance = tf.math.unsorted_segment_mean(
+            ops.square(flat - ops.take(mean, group, axis=0)), group, count
+        )
+        deviation = ops.mean(ops.sqrt(variance + 1e-8), axis=1)  # +1e-8: no NaN gradient at 0
+        feature = ops.take(deviation, group, axis=0)  # (N,)
+        feature = ops.cast(ops.reshape(feature, (-1,) + (1,) * (len(x.shape) - 1)), x.dtype)
+        return ops.concatenate([x, feature * ops.ones_like(x[..., :1])], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        last = None if input_shape[-1] is None else input_shape[-1] + 1
+        return (*input_shape[:-1], last)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}
 
 
 def class_count(generator: keras.Model) -> int:
@@ -102,6 +169,7 @@ def dense_discriminator(
     units: Sequence[int] = SPEC_UNITS_SMALL[::-1],
     dropout_rates: Sequence[float] = (0.3, 0.3),
     num_classes: int | None = None,
+    minibatch_std: bool = False,
 ) -> keras.Model:
     """The assignment's dense D: 784 -> Dense ``units`` (LeakyReLU 0.2 after each, Dropout after the first
     two) -> 1 sigmoid. ``units`` defaults to the spec's smaller set reversed, 1000 -> 500 -> 200; pass
@@ -109,7 +177,8 @@ def dense_discriminator(
 
     ``dropout_rates`` follow the first ``len(dropout_rates)`` hidden layers; a rate of 0 drops the layer.
     With ``num_classes``, a conditional D: inputs [images, labels (N,) int], the one-hot label joined to the
-    flattened image.
+    flattened image. With ``minibatch_std``, the last hidden layer also sees the minibatch
+    standard-deviation feature (``MinibatchStdDev``).
     """
     image_shape = _check_image_shape(image_shape)
     rates = _check_rates(dropout_rates, len(dropout_rates))
@@ -118,11 +187,13 @@ def dense_discriminator(
     images = keras.Input(image_shape, name="images")
     label_inputs, x = _with_labels(layers.Flatten()(images), num_classes)
     for i, n in enumerate(units):
+        if minibatch_std and i == len(units) - 1:
+            x = MinibatchStdDev()(x)
         x = layers.Dense(n)(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
         if i < len(rates) and rates[i] > 0:
             x = layers.Dropout(rates[i])(x)
-    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    probability = _real_probability(x)
     name = "conditional_dense_discriminator" if num_classes else "dense_discriminator"
     return keras.Model([images, *label_inputs] if label_inputs else images, probability, name=name)
 
@@ -134,10 +205,11 @@ CONSTANT_WIDTH_SIZE_MULTIPLE = 16  # D: four stride-2 convolutions (G needs only
 
 
 def compact_discriminator(
-    image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4
+    image_shape: Sequence[int] = (28, 28, 1), dropout_rate: float = 0.4, minibatch_std: bool = False
 ) -> keras.Model:
     """Two strided convolutions and a wide dense layer (the Fashion-MNIST lab's D): Conv 64 k5 s2 -> Conv
-    128 k3 s2 -> Dense 1024 -> 1, LeakyReLU and dropout (6,500,097 params at 28x28x1)."""
+    128 k3 s2 -> Dense 1024 -> 1, LeakyReLU and dropout (6,500,097 params at 28x28x1). With
+    ``minibatch_std``, the dense layer also sees the minibatch standard-deviation map."""
     image_shape = _check_image_shape(image_shape, divisor=COMPACT_SIZE_MULTIPLE)
     (rate,) = _check_rates([dropout_rate], 1)
     images = keras.Input(image_shape, name="images")
@@ -146,11 +218,11 @@ def compact_discriminator(
         x = layers.Conv2D(filters, kernel, strides=2, padding="same")(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
         x = layers.Dropout(rate)(x)
-    x = layers.Flatten()(x)
+    x = layers.Flatten()(MinibatchStdDev()(x) if minibatch_std else x)
     x = layers.Dense(1024)(x)
     x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
     x = layers.Dropout(rate)(x)
-    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    probability = _real_probability(x)
     return keras.Model(images, probability, name="compact_discriminator")
 
 
@@ -175,10 +247,11 @@ def compact_generator(
 
 
 def constant_width_discriminator(
-    image_shape: Sequence[int] = (32, 32, 3), dropout_rate: float = 0.4
+    image_shape: Sequence[int] = (32, 32, 3), dropout_rate: float = 0.4, minibatch_std: bool = False
 ) -> keras.Model:
     """Four strided convolutions (the CIFAR-10 lab's D): Conv 64 -> 128 -> 128 -> 256 (k3 s2) -> Dropout ->
-    Dense 1 (519,425 params at 32x32x3)."""
+    Dense 1 (519,425 params at 32x32x3). With ``minibatch_std``, the minibatch standard-deviation map is
+    joined to the last feature map."""
     image_shape = _check_image_shape(image_shape, divisor=CONSTANT_WIDTH_SIZE_MULTIPLE)
     (rate,) = _check_rates([dropout_rate], 1)
     images = keras.Input(image_shape, name="images")
@@ -186,9 +259,9 @@ def constant_width_discriminator(
     for filters in (64, 128, 128, 256):
         x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
-    x = layers.Flatten()(x)
+    x = layers.Flatten()(MinibatchStdDev()(x) if minibatch_std else x)
     x = layers.Dropout(rate)(x)
-    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    probability = _real_probability(x)
     return keras.Model(images, probability, name="constant_width_discriminator")
 
 
@@ -267,11 +340,14 @@ def halving_width_generator(
 
 
 def halving_width_discriminator(
-    image_shape: Sequence[int] = (64, 64, 3), base_width: int = HALVING_WIDTH_BASE
+    image_shape: Sequence[int] = (64, 64, 3),
+    base_width: int = HALVING_WIDTH_BASE,
+    minibatch_std: bool = False,
 ) -> keras.Model:
     """The DCGAN paper's D, G's mirror: stride-2 convolutions (k4) that halve the size and double the
     channels down to a 4x4 map, LeakyReLU 0.2, batch norm after all but the first, then Dense 1 sigmoid.
-    At 64x64x3 and base width w: 32x32xw -> 16x16x2w -> 8x8x4w -> 4x4x8w -> 1."""
+    At 64x64x3 and base width w: 32x32xw -> 16x16x2w -> 8x8x4w -> 4x4x8w -> 1. With ``minibatch_std``,
+    the minibatch standard-deviation map is joined to the 4x4 map (as in Karras et al., 2018)."""
     shape, widths = _halving_width_stages(image_shape, base_width)
     images = keras.Input(shape, name="images")
     x = layers.Conv2D(widths[-1], 4, strides=2, padding="same")(images)
@@ -279,5 +355,6 @@ def halving_width_discriminator(
     for filters in reversed(widths[:-1]):
         x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False)(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(layers.BatchNormalization()(x))
-    probability = layers.Dense(1, activation="sigmoid", dtype="float32")(layers.Flatten()(x))
+    x = layers.Flatten()(MinibatchStdDev()(x) if minibatch_std else x)
+    probability = _real_probability(x)
     return keras.Model(images, probability, name="halving_width_discriminator")

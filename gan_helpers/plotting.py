@@ -91,7 +91,7 @@ def plot_curves(
     or with ``panel_per_run`` one panel per run, each on its own scale (for runs whose values differ by
     orders of magnitude, such as a collapsed run's loss of 20 beside a balanced run's 1).
 
-    A history is the list of dicts that ``training.train`` returns (each with "step" and the keys).
+    A history is the list of dicts that ``runs.train`` returns (each with "step" and the keys).
     """
     runs = history if isinstance(history, Mapping) else {"": history}
     labels = labels or {}
@@ -191,7 +191,7 @@ def show_run_comparison(
 ) -> list[Path]:
     """Runs of one study side by side (e.g. one class at several D:G ratios): their losses, their accuracies
     and their final fixed-noise grids, each shown and saved as <save_prefix>_losses.png, _accuracies.png
-    and _samples.png. ``runs``: {label: a dict with "history" (``training.train``'s rows) and
+    and _samples.png. ``runs``: {label: a dict with "history" (``runs.train``'s rows) and
     "final_grid" (N, H, W, C) in [-1, 1]}, as the recipes return. Returns the three paths."""
     histories = {label: run["history"] for label, run in runs.items()}
     figures = {

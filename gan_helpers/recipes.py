@@ -8,7 +8,7 @@ from pathlib import Path
 
 import keras
 
-from . import assessment, config, data, datasets, models, plotting, sampling, training
+from . import assessment, config, data, datasets, models, plotting, runs, sampling, training
 from .run_folder import RunFolder
 from .settings import BALANCED, DENSE_MNIST, Settings
 
@@ -153,6 +153,7 @@ def dense_mnist_gan(
     num_classes: int | None = None,
     mismatched_real: bool = False,
     units: Sequence[int] = models.SPEC_UNITS_SMALL,
+    minibatch_std: bool = False,
     *,
     generator: Network = None,
     discriminator: Network = None,
@@ -161,10 +162,11 @@ def dense_mnist_gan(
     """The assignment's dense G and D on 28x28x1 MNIST, compiled with one Adam per network from ``settings``
     (keyword ``overrides`` change single settings); with ``num_classes`` (10 for digits), the conditional
     version: both networks also take the label, and ``mismatched_real`` makes D also reject real digits
-    under wrong labels (see ``training.GAN``). ``generator`` and ``discriminator`` replace the dense
-    networks (``units`` and ``dropout_rates`` shape only those), as in ``dcgan``. ``seed`` fixes
-    everything: the initial weights of the networks it builds, the noise, the dropout masks and the data
-    order."""
+    under wrong labels (see ``training.GAN``); ``minibatch_std`` gives D the minibatch
+    standard-deviation feature (``models.MinibatchStdDev``). ``generator`` and ``discriminator`` replace
+    the dense networks (``units``, ``dropout_rates`` and ``minibatch_std`` shape only those), as in
+    ``dcgan``. ``seed`` fixes everything: the initial weights of the networks it builds, the noise, the
+    dropout masks and the data order."""
     defaults = (
         partial(models.dense_generator, units=units, num_classes=num_classes),
         partial(
@@ -172,6 +174,7 @@ def dense_mnist_gan(
             units=tuple(reversed(units)),
             dropout_rates=dropout_rates,
             num_classes=num_classes,
+            minibatch_std=minibatch_std,
         ),
     )
     gan = training.GAN(
@@ -200,7 +203,7 @@ def dense_mnist_generator(
         f"{fallback_steps} steps in {fallback_dir} instead, so this notebook also runs alone."
     )
     gan = dense_mnist_gan(seed=seed)
-    training.train(
+    runs.train(
         gan,
         data.load_images("mnist"),
         steps=fallback_steps,
@@ -232,7 +235,7 @@ def train_and_assess(
     "final_grid": the last of them, "samples": the ``eval_samples`` judged images (N, H, W, C) in [-1, 1],
     "metrics": the judge's metrics on them, "seconds": training wall time, "run_dir": the run's folder}.
     """
-    history = training.train(
+    history = runs.train(
         gan,
         images,
         steps=steps,
@@ -457,11 +460,11 @@ def per_class_table(results: dict[str, dict]) -> str:
     return assessment.format_table(rows, CLASS_COLUMNS)
 
 
-def runs_table(runs: dict[str, dict]) -> str:
+def runs_table(class_runs: dict[str, dict]) -> str:
     """One class's runs side by side (e.g. one per D:G ratio, ``class_dcgan_run`` results by name): each
     run's metrics, then the class's real images' reference as "real"."""
-    reference = next(iter(runs.values()))["reference"]
+    reference = next(iter(class_runs.values()))["reference"]
     return assessment.format_table(
-        {**{label: run["metrics"] for label, run in runs.items()}, "real": reference},
+        {**{label: run["metrics"] for label, run in class_runs.items()}, "real": reference},
         CLASS_COLUMNS,
     )

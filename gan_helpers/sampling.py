@@ -116,7 +116,7 @@ def interpolate(start: np.ndarray, end: np.ndarray, count: int = 10) -> np.ndarr
 
 
 def load_generator(path: str | Path):
-    """Load a generator saved by ``training.train``: a run folder (its generator.keras) or a .keras file.
+    """Load a generator saved by ``runs.train``: a run folder (its generator.keras) or a .keras file.
 
     Raises:
         FileNotFoundError: no file at ``path`` (train it first, e.g. with notebook 01).

@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import losses
+
 # G's input: "normal" is the standard normal, "uniform" is uniform in [-1, 1] (as some labs draw it). The
 # trainer and the sampling helpers both read ``Settings.noise``, so a generator is sampled as it was trained.
 NOISE_DISTRIBUTIONS = ("normal", "uniform")
@@ -42,6 +44,19 @@ class Settings:
         noise: the distribution of G's input, one of ``NOISE_DISTRIBUTIONS``.
         decay_steps: both learning rates fall linearly to zero over this many steps (set it to the run's
             length), or None to keep them constant. Small late steps let the players settle.
+        loss: what the players minimise, one of ``losses.LOSSES``: "bce" (the assignment's cross-entropy),
+            "hinge", "wgan-gp" or "least-squares". Only "bce" has a target label, so the others need
+            real_label 1.
+        d_beta_2, g_beta_2: the two Adams' beta_2 (Keras' 0.999; WGAN-GP's paper uses 0.9).
+        r1_weight: the weight gamma of the R1 penalty, gamma/2 ||grad D(x)||^2 on real images, added to D's
+            objective (``losses.r1_penalty``), or None for none.
+        r1_interval: apply R1 on every this many D updates only, with its weight times the interval, so
+            that on average it weighs the same ("lazy" R1, Karras et al., 2020); an integer >= 1.
+        top_k_decay: top-k training of G (Sinha et al., 2020): G learns only from the share of its fakes
+            that D scores most real, a share that starts at 1 and is multiplied by this factor at every G
+            update, down to ``top_k_floor``; None to learn from all fakes. 0.999 reaches 0.5 after
+            about 700 updates.
+        top_k_floor: the smallest share of fakes G learns from, in (0, 1].
     """
 
     real_label: float
@@ -54,6 +69,13 @@ class Settings:
     ema: float | None = None
     noise: str = "normal"
     decay_steps: int | None = None
+    loss: str = "bce"
+    d_beta_2: float = 0.999
+    g_beta_2: float = 0.999
+    r1_weight: float | None = None
+    r1_interval: int = 1
+    top_k_decay: float | None = None
+    top_k_floor: float = 0.5
 
     def __post_init__(self):
         # Numbers as Python int/float (numpy scalars too: they must save as JSON and compile in Keras).
@@ -64,6 +86,15 @@ class Settings:
                 f"Got d_steps={self.d_steps} and g_steps={self.g_steps}: give the D:G ratio with one "
                 f"side 1, e.g. d_steps=3 (3:1, D trains more) or g_steps=10 (1:10, G trains more)."
             )
+        # Numbers as Python int/float (numpy scalars too: they must save as JSON and compile in Keras).
+        for name, rule in RULES.items():
+            object.__setattr__(self, name, rule.checked(name, getattr(self, name)))
+        if self.d_steps > 1 and self.g_steps > 1:
+            raise ValueError(
+                f"Got d_steps={self.d_steps} and g_steps={self.g_steps}: give the D:G ratio with one "
+                f"side 1, e.g. d_steps=3 (3:1, D trains more) or g_steps=10 (1:10, G trains more)."
+            )
+        losses.get(self.loss, self.real_label)  # an unknown loss, or smoothing one without a label
 
     def replace(self, **changes) -> "Settings":
         """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
@@ -144,6 +175,20 @@ RULES = {
     "decay_steps": Rule(
         int, lambda v: v >= 1, "a whole number >= 1 (the run's length), or None", optional=True
     ),
+    "loss": Rule(str, lambda v: v in losses.LOSSES, f"one of {sorted(losses.LOSSES)}"),
+    "d_beta_2": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
+    "g_beta_2": Rule(float, lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
+    "r1_weight": Rule(
+        float, lambda v: v > 0.0, "a weight > 0, e.g. 10, or None for no R1", optional=True
+    ),
+    "r1_interval": Rule(int, lambda v: v >= 1, "an integer >= 1 (D updates between R1 penalties)"),
+    "top_k_decay": Rule(
+        float,
+        lambda v: 0.0 < v < 1.0,
+        "a factor in (0, 1), e.g. 0.999, or None for no top-k",
+        optional=True,
+    ),
+    "top_k_floor": Rule(float, lambda v: 0.0 < v <= 1.0, "a share of the batch in (0, 1]"),
 }
 
 

@@ -79,8 +79,8 @@ def test_notebook_01_runs_and_shows_its_figures(lab):
     assert page.errors(state) == []
     assert page.stderr(state) == [], "red stderr output, such as TensorFlow's start-up log"
     run_a, run_b = (
-        page.cell_index(state, "training.train(literal"),
-        page.cell_index(state, "training.train(gan"),
+        page.cell_index(state, "runs.train(literal"),
+        page.cell_index(state, "runs.train(gan"),
     )
     assert len(page.rendered_images(run_a)) == 2, (
         "run A: a 5x5 grid every 100 of its 200 fast steps"

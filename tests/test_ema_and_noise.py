@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gan_helpers import sampling, training
+from gan_helpers import runs, sampling
 from gan_helpers.run_folder import RunFolder
 
 
@@ -40,7 +40,7 @@ def test_ema_draws_the_grids_and_is_saved_as_generator_with_the_live_g_beside_it
     make_tiny_gan, tmp_path
 ):
     gan = make_tiny_gan(ema=0.99)
-    training.train(
+    runs.train(
         gan,
         _images(),
         steps=20,
@@ -51,7 +51,7 @@ def test_ema_draws_the_grids_and_is_saved_as_generator_with_the_live_g_beside_it
         show_samples=False,
     )
     run = RunFolder(tmp_path)
-    noise, _ = training.fixed_grid_inputs(gan)
+    noise, _ = runs.fixed_grid_inputs(gan)
     np.testing.assert_allclose(run.final_grid(), gan.ema_generator(noise).numpy(), atol=1e-6)
     assert not np.allclose(run.final_grid(), gan.generator(noise).numpy(), atol=1e-3)
     np.testing.assert_allclose(
@@ -70,10 +70,10 @@ def test_resume_gives_the_same_ema_as_an_uninterrupted_run(make_tiny_gan, tmp_pa
 
     options = {"batch_size": 8, "log_interval": 10, "sample_interval": 10, "show_samples": False}
     straight = fresh()
-    training.train(straight, _images(), steps=40, run_dir=tmp_path / "straight", **options)
-    training.train(fresh(), _images(), steps=20, run_dir=tmp_path / "stopped", **options)
+    runs.train(straight, _images(), steps=40, run_dir=tmp_path / "straight", **options)
+    runs.train(fresh(), _images(), steps=20, run_dir=tmp_path / "stopped", **options)
     resumed = fresh()  # a new process would build this from scratch too
-    training.train(resumed, _images(), steps=40, run_dir=tmp_path / "stopped", **options)
+    runs.train(resumed, _images(), steps=40, run_dir=tmp_path / "stopped", **options)
     for a, b in zip(
         straight.ema_generator.get_weights(), resumed.ema_generator.get_weights(), strict=True
     ):
@@ -84,7 +84,7 @@ def test_uniform_noise_in_the_trainer_and_in_sampling(make_tiny_gan):
     gan = make_tiny_gan(noise="uniform")
     drawn = gan.sample_noise(4000).numpy()
     assert -1.0 <= drawn.min() < -0.99 and 0.99 < drawn.max() <= 1.0 and abs(drawn.mean()) < 0.02
-    grid_noise, _ = training.fixed_grid_inputs(gan)
+    grid_noise, _ = runs.fixed_grid_inputs(gan)
     assert -1.0 <= grid_noise.min() and grid_noise.max() <= 1.0
     numpy_drawn = sampling.noise(4000, 8, seed=1, distribution="uniform")
     assert abs(numpy_drawn.std() - drawn.std()) < 0.02  # both uniform on [-1, 1]: std 1/sqrt(3)

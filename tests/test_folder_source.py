@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gan_helpers import augment, config, recipes, training
+from gan_helpers import augment, config, recipes, runs
 
 
 def _xray_like_folder(folder, count=20, side=200):
@@ -45,7 +45,7 @@ def test_a_run_on_a_streamed_folder_resumes_as_if_it_had_never_stopped(tmp_path,
         for steps in stops:
             config.seed_everything(0)
             gan = make_tiny_gan(augment=augment.diff_augment(), seed=3)
-            history = training.train(gan, source, steps=steps, run_dir=tmp_path / name, **options)
+            history = runs.train(gan, source, steps=steps, run_dir=tmp_path / name, **options)
         weights[name] = [np.asarray(w) for w in gan.generator.weights + gan.discriminator.weights]
     assert history[-1]["step"] == 4 and all(np.isfinite(row["g_loss"]) for row in history)
     for straight, resumed in zip(weights["straight"], weights["resumed"]):

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_helpers import training
+from gan_helpers import runs
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_gallery.py"
 
@@ -30,7 +30,7 @@ def test_unfinished_notebook_runs_are_skipped_by_name_without_partial_pictures(
     images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
     notebook_01 = tmp_path / "artifacts" / "01_dense_mnist_gan"
     for run in ("A_literal", "B_dense_mnist"):  # both runs trained, but the notebook never judged them
-        training.train(
+        runs.train(
             make_tiny_gan(),
             images,
             steps=4,
@@ -62,9 +62,9 @@ def test_a_class_run_cut_short_keeps_its_notebook_out_of_the_gallery(
     images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
     notebook_05 = tmp_path / "artifacts" / "05_dcgan_fashion_mnist"
     common = {"batch_size": 8, "sample_interval": 2, "progress": False}
-    training.train(make_tiny_gan(), images, steps=4, run_dir=notebook_05 / "sneaker_dg1", **common)
+    runs.train(make_tiny_gan(), images, steps=4, run_dir=notebook_05 / "sneaker_dg1", **common)
     with pytest.raises(RuntimeError, match="power cut"):
-        training.train(
+        runs.train(
             make_tiny_gan(),
             images,
             steps=4,
@@ -85,11 +85,9 @@ def test_a_finished_run_trained_further_counts_as_unfinished_until_it_ends(
     images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
     run_dir = tmp_path / "artifacts" / "05_dcgan_fashion_mnist" / "sneaker_dg1"
     common = {"batch_size": 8, "sample_interval": 2, "log_interval": 2, "progress": False}
-    training.train(
-        make_tiny_gan(), images, steps=2, run_dir=run_dir, **common
-    )  # finished at 2 steps
+    runs.train(make_tiny_gan(), images, steps=2, run_dir=run_dir, **common)  # finished at 2 steps
     with pytest.raises(RuntimeError, match="power cut"):  # then extended to 6, cut after step 4
-        training.train(
+        runs.train(
             make_tiny_gan(), images, steps=6, run_dir=run_dir, callbacks=[PowerCut()], **common
         )
     assert (run_dir / "generator.keras").is_file()  # the 2-step generator is still there

@@ -98,7 +98,7 @@ def test_halving_width_follows_the_dcgan_papers_channel_schedule():
     assert generator.layers[2].output.shape[1:] == (4, 4, 512)  # the Dense output, reshaped
     assert _channels(generator, layers.Conv2DTranspose) == [256, 128, 64, 3]
     assert _channels(discriminator, layers.Conv2D) == [64, 128, 256, 512]
-    assert discriminator.layers[-2].output.shape[1:] == (4 * 4 * 512,)
+    assert discriminator.get_layer(models.LOGIT_LAYER).input.shape[1:] == (4 * 4 * 512,)
 
 
 @pytest.mark.parametrize("size, channels", [(32, 3), (64, 1), (128, 3)])

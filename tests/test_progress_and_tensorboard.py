@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_helpers import training
+from gan_helpers import runs, training
 
 CHILD = Path(__file__).resolve().parent / "train_child.py"
 
@@ -77,9 +77,9 @@ def test_tensorboard_holds_the_four_metrics_and_the_grids_and_a_resume_continues
         "show_samples": False,
         "tensorboard": True,
     }
-    training.train(make_tiny_gan(), _images(), steps=40, run_dir=tmp_path, **options)
+    runs.train(make_tiny_gan(), _images(), steps=40, run_dir=tmp_path, **options)
     # resumed
-    history = training.train(make_tiny_gan(), _images(), steps=60, run_dir=tmp_path, **options)
+    history = runs.train(make_tiny_gan(), _images(), steps=60, run_dir=tmp_path, **options)
     events = _events(tmp_path / "tensorboard")
     tags = events.Tags()
     for name in training.METRIC_NAMES:

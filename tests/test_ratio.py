@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from gan_helpers import config, settings, training
+from gan_helpers import config, runs, settings, training
 
 
 def _images(count=64, seed=0):
@@ -12,7 +12,7 @@ def _images(count=64, seed=0):
 
 
 def _train(gan, run_dir, steps):
-    return training.train(
+    return runs.train(
         gan,
         _images(),
         steps=steps,

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_helpers import data, models, training
+from gan_helpers import data, models, runs, training
 from gan_helpers.run_folder import RunFolder
 
 CHILD = Path(__file__).resolve().parent / "train_child.py"
@@ -31,7 +31,7 @@ def _train(gan, run_dir, steps, **options):
         "show_samples": False,
         **options,
     }
-    return training.train(gan, _images(), steps=steps, run_dir=run_dir, **options)
+    return runs.train(gan, _images(), steps=steps, run_dir=run_dir, **options)
 
 
 def _child(run_dir, steps, out, *flags):
@@ -190,7 +190,7 @@ def test_a_nan_pixel_is_refused_up_front_with_its_count_and_index(make_tiny_gan,
         ValueError,
         match=r"2 of the 64 images hold NaN or infinite pixels \(the first is image 17\)",
     ):
-        training.train(make_tiny_gan(), images, steps=10, run_dir=tmp_path / "run")
+        runs.train(make_tiny_gan(), images, steps=10, run_dir=tmp_path / "run")
     assert not (tmp_path / "run").exists()
 
 
@@ -212,7 +212,7 @@ def test_an_absurd_learning_rate_stops_at_the_step_and_keeps_the_last_good_check
     run = RunFolder(tmp_path)
     good_generator = run.generator_file.read_bytes()
     with pytest.raises(
-        training.TrainingDiverged,
+        runs.TrainingDiverged,
         match=r"stopped at step 21: a loss became NaN .*step_000020.npz"
         r", is kept.*D 1e\+30, G 1e\+30",
     ):
@@ -273,7 +273,7 @@ def test_a_run_whose_checkpoints_are_all_gone_is_refused_not_overwritten(make_ti
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(
-            training.RunFolderError, match=r"holds a run \(history.json up to step 20.*resume=False"
+            runs.RunFolderError, match=r"holds a run \(history.json up to step 20.*resume=False"
         ):
             _train(make_tiny_gan(), tmp_path, 40)
     assert run.history_file.read_text() == history_before and len(run.checkpoint_files()) == 2
@@ -310,13 +310,11 @@ def test_labels_for_an_unconditional_gan_are_refused(make_tiny_gan, tmp_path):
 
 def test_no_images_is_a_clear_error(make_tiny_gan, tmp_path):
     with pytest.raises(ValueError, match=r"Expected at least one image of shape \(8, 8, 1\)"):
-        training.train(
-            make_tiny_gan(), np.zeros((0, 8, 8, 1), "float32"), steps=10, run_dir=tmp_path
-        )
+        runs.train(make_tiny_gan(), np.zeros((0, 8, 8, 1), "float32"), steps=10, run_dir=tmp_path)
 
 
 def test_default_intervals_always_fit_the_step_count(make_tiny_gan, tmp_path):
-    history = training.train(
+    history = runs.train(
         make_tiny_gan(), _images(), steps=65, run_dir=tmp_path, batch_size=8, show_samples=False
     )
     assert history[-1]["step"] == 65 and list(RunFolder(tmp_path).grids())[-1] == 65

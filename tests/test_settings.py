@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from gan_helpers import settings, training
+from gan_helpers import runs, settings
 from gan_helpers.settings import BALANCED, DENSE_MNIST, LITERAL
 
 
@@ -68,15 +68,6 @@ def test_table_prints_both_sets_and_marks_the_differences():
     assert len(lines) == 1 + len(dataclasses.fields(settings.Settings))
 
 
-def test_training_module_exports_named_losses():
-    import numpy as np
-
-    p_real, p_fake = np.full((4, 1), 0.8, "float32"), np.full((4, 1), 0.3, "float32")
-    expected_d = 0.5 * (-np.log(0.8) - np.log(0.7))
-    assert float(training.discriminator_loss(p_real, p_fake)) == pytest.approx(expected_d, rel=1e-5)
-    assert float(training.generator_loss(p_fake)) == pytest.approx(-np.log(0.3), rel=1e-5)
-
-
 def test_decay_steps_lower_both_learning_rates_linearly_to_zero(make_tiny_gan):
     import numpy as np
 
@@ -123,7 +114,7 @@ def test_numpy_scalar_settings_train_and_checkpoint(make_tiny_gan, tmp_path):
     """np.int64 d_steps once broke the first checkpoint (JSON), np.float32 rates Keras' compile."""
     gan = make_tiny_gan(d_steps=np.int64(2), g_learning_rate=np.float32(1e-3))
     images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
-    history = training.train(
+    history = runs.train(
         gan, images, steps=2, run_dir=tmp_path, batch_size=4, sample_interval=2, show_samples=False
     )
     assert history[-1]["step"] == 2 and list((tmp_path / "checkpoints").glob("step_*.npz"))

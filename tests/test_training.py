@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_helpers import data, training
+from gan_helpers import data, runs, training
 
 
 def _images(count=64, seed=0):
@@ -156,11 +156,11 @@ def test_bad_gan_options_and_images(make_tiny_gan, tmp_path):
     with pytest.raises(ValueError, match=r"real_label must be in \(0.5, 1\]"):
         make_tiny_gan(real_label=1.2)
     with pytest.raises(ValueError, match=r"Expected images of shape \(N, 8, 8, 1\)"):
-        training.train(
+        runs.train(
             make_tiny_gan(), np.zeros((10, 28, 28, 1), "float32"), steps=10, run_dir=tmp_path
         )
     with pytest.raises(ValueError, match=r"Expected pixel values in \[-1, 1\]"):
-        training.train(
+        runs.train(
             make_tiny_gan(), np.full((10, 8, 8, 1), 255.0, "float32"), steps=10, run_dir=tmp_path
         )
 
@@ -194,7 +194,7 @@ def test_conditional_run_draws_one_row_per_class(make_tiny_gan, tmp_path):
     history = _train(gan, tmp_path, steps=20, labels=labels, grid_size=4)
     assert history[-1]["step"] == 20 and np.isfinite(history[-1]["g_loss"])
     grid = np.load(tmp_path / "samples" / "step_000020.npy")
-    noise, grid_labels = training.fixed_grid_inputs(gan, grid_size=4)
+    noise, grid_labels = runs.fixed_grid_inputs(gan, grid_size=4)
     assert grid.shape == (12, 8, 8, 1)
     np.testing.assert_array_equal(grid_labels, np.repeat([0, 1, 2], 4))
     # each column keeps its noise across the rows
@@ -284,4 +284,4 @@ def _train(gan, run_dir, steps, **options):
         "show_samples": False,
         **options,
     }
-    return training.train(gan, _images(), steps=steps, run_dir=run_dir, **options)
+    return runs.train(gan, _images(), steps=steps, run_dir=run_dir, **options)

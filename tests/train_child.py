@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gan_helpers import models, recipes, run_folder, training  # noqa: E402
+from gan_helpers import models, recipes, run_folder, runs, training  # noqa: E402
 
 
 def pause_before_renaming(fragment: str):
@@ -74,7 +74,7 @@ def main():
     gan = recipes.dense_mnist_gan(seed=0) if args.recipe else tiny_gan()
     images = np.random.default_rng(0).uniform(-1, 1, (64, *gan.image_shape)).astype("float32")
     slow = [keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: time.sleep(0.02))]
-    history = training.train(
+    history = runs.train(
         gan,
         images,
         steps=args.steps,
