@@ -79,9 +79,9 @@ def test_the_dense_recipe_takes_networks_and_keeps_its_defaults_for_the_rest():
     assert gan.generator is generator
     # the default D, at its default units (the generator's reversed)
     assert [layer.units for layer in gan.discriminator.layers if hasattr(layer, "units")] == [
-        1024,
-        512,
-        256,
+        1000,
+        500,
+        200,
         1,
     ]
 
