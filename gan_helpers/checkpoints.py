@@ -22,6 +22,9 @@ Before a checkpoint is trusted it is checked: every variable matched by name, sh
 every float finite, and its step, its history and G's optimizer count agree. A checkpoint that fails is
 skipped with a warning naming the file and the reason; one whose step does not fit the run (a copy under
 another step's name, or one whose history is not the run's) is moved to checkpoints/set_aside/.
+
+Checkpoints written before arrays had names (``array_0000``, ...) are still read, by their fixed order,
+when their count and every shape agree with the GAN, and then pass the same checks.
 """
 
 from __future__ import annotations
@@ -210,6 +213,8 @@ class Checkpoints:
             path = candidates[index]
             try:
                 arrays, meta = _read(path)
+                if "state" not in meta:
+                    arrays, meta = self._named(path, arrays, meta)
                 self._check(path, arrays, meta, candidates[:index])
             except Untrusted as untrusted:
                 self._distrust(path, untrusted)
@@ -223,8 +228,6 @@ class Checkpoints:
 
     def _check(self, path: Path, arrays: dict, meta: dict, older: list[Path]) -> None:
         """Raise ``Untrusted`` (or ValueError for other networks) unless ``path`` can be trusted."""
-        if "state" not in meta:
-            raise Untrusted("it was written before checkpoints named their arrays")
         _check_same_networks(self.run, meta, self.spec(), self.gan)
         missing = [name for name in meta["state"] if name not in arrays]
         if missing:
@@ -254,6 +257,36 @@ class Checkpoints:
                 f"so it is not from this run",
                 set_aside=True,
             )
+
+    def _named(self, path: Path, arrays: dict, meta: dict) -> tuple[dict, dict]:
+        """(arrays by name, meta) of a checkpoint written before arrays had names: array_0000, ... in the
+        order G, D, D's and G's optimizer, the trainer's seed, the moving average. Read for runs started
+        before; only when the count and every shape agree with this GAN."""
+        gan = self.gan
+        optimizers = (gan.d_optimizer, gan.g_optimizer)
+        order = [
+            *gan.generator.variables,
+            *gan.discriminator.variables,
+            *(
+                v
+                for optimizer in optimizers
+                for v in optimizer.variables
+                if v.name != "learning_rate"
+            ),
+            gan.seed_generator.state,
+            *(gan.ema_generator.variables if gan.ema_generator is not None else []),
+        ]
+        if len(order) != len(self.variables) or meta.get("shapes") != [
+            list(v.shape) for v in order
+        ]:
+            raise Untrusted(
+                "it was written before checkpoints named their arrays, for other variables than "
+                "this GAN's (a GAN of other networks or settings)"
+            )
+        names = {id(variable): name for name, variable in self.variables.items()}
+        named = {names[id(v)]: arrays.get(f"array_{i:04d}") for i, v in enumerate(order)}
+        named = {name: array for name, array in named.items() if array is not None}
+        return named, {**meta, "step": step_of(path), "state": self.spec()}
 
     def _name_of(self, variable) -> str:
         return next(name for name, known in self.variables.items() if known is variable)

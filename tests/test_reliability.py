@@ -21,6 +21,7 @@ from gan_helpers import checkpoints, data, models, runs, training
 from gan_helpers.run_folder import RunFolder
 
 CHILD = Path(__file__).resolve().parent / "train_child.py"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def _images(count=64, seed=0):
@@ -379,6 +380,28 @@ def test_a_state_variable_added_to_the_gan_is_checkpointed_without_being_listed(
     assert "schedule_counter" in checkpoints.state_variables(resumed)
     _checkpoints(resumed, tmp_path).restore()
     assert float(resumed.schedule_counter.numpy()) == 20.0
+
+
+def test_a_checkpoint_written_before_arrays_had_names_resumes_the_same_run(tmp_path, capsys):
+    """tests/data/unnamed_checkpoint_step_000020.npz is step 20 of tests/train_child.py's tiny run, written
+    by the trainer of commit fd9ed0f, whose checkpoints held array_0000, ... by position."""
+    import train_child
+
+    run = RunFolder(tmp_path / "old")
+    run.checkpoints_dir.mkdir(parents=True)
+    shutil.copy(DATA / "unnamed_checkpoint_step_000020.npz", run.checkpoint_file(20))
+    resumed = train_child.tiny_gan()
+    history = _train(resumed, run.path, 30, progress=False)
+    assert "Resuming from step 20" in capsys.readouterr().out
+    straight = train_child.tiny_gan()
+    assert _losses(_train(straight, tmp_path / "new", 30, progress=False)) == _losses(history)
+    for network in ("generator", "discriminator"):
+        for a, b in zip(
+            getattr(straight, network).get_weights(),
+            getattr(resumed, network).get_weights(),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(a, b)
 
 
 # --- A checkpoint is checked before it is trusted ----------------------------------------------------------
