@@ -604,6 +604,20 @@ def test_an_error_in_a_callback_after_a_history_row_checkpoints_that_step(make_t
     assert [row["step"] for row in run.history()] == [10, 20, 30]
 
 
+def test_an_interrupt_between_history_rows_says_where_a_rerun_resumes(make_tiny_gan, tmp_path):
+    def interrupt_at_step_25(batch, logs):
+        if len(RunFolder(tmp_path).history()) == 2 and batch == 4:
+            raise KeyboardInterrupt
+
+    cut = keras.callbacks.LambdaCallback(on_train_batch_end=interrupt_at_step_25)
+    with pytest.raises(KeyboardInterrupt) as failure:
+        _train(make_tiny_gan(), tmp_path, 40, sample_interval=20, callbacks=[cut])
+    where = RunFolder(tmp_path).checkpoint_file(20)
+    assert failure.value.__notes__ == [
+        f"Training stopped at step 25; training again (same run_dir) resumes from step 20 ({where})."
+    ]
+
+
 def test_a_run_that_fails_before_its_first_checkpoint_starts_over_when_run_again(
     make_tiny_gan, tmp_path, capsys
 ):
