@@ -216,6 +216,14 @@ class Checkpoints:
                 if "state" not in meta:
                     arrays, meta = self._named(path, arrays, meta)
                 self._check(path, arrays, meta, candidates[:index])
+            except (
+                KeyError,
+                TypeError,
+                IndexError,
+                AttributeError,
+            ) as error:  # meta of another form
+                self._distrust(path, Untrusted(f"its meta entry is damaged ({error!r})"))
+                continue
             except Untrusted as untrusted:
                 self._distrust(path, untrusted)
                 continue
@@ -250,11 +258,10 @@ class Checkpoints:
         skips = isinstance(self.gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
         if updates > step or (updates < step and not skips):
             raise Untrusted(f"its generator optimizer made {updates} updates in {step} steps")
-        previous = _readable_meta(older)
-        if previous is not None and history[: len(previous["history"])] != previous["history"]:
+        previous, earlier = _readable_meta(older)
+        if previous is not None and history[: len(earlier["history"])] != earlier["history"]:
             raise Untrusted(
-                f"its history does not continue that of {self.run.checkpoint_file(previous['step'])}, "
-                f"so it is not from this run",
+                f"its history does not continue that of {previous}, so it is not from this run",
                 set_aside=True,
             )
 
@@ -366,15 +373,17 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], dict]:
     return arrays, meta
 
 
-def _readable_meta(paths: list[Path]) -> dict | None:
-    """The meta of the newest of ``paths`` that reads back, or None."""
+def _readable_meta(paths: list[Path]) -> tuple[Path | None, dict | None]:
+    """(path, meta) of the newest of ``paths`` whose meta reads back with a history, or (None, None)."""
     for path in reversed(paths):
         try:
             with np.load(path, allow_pickle=False) as entries:
-                return json.loads(str(entries["meta"]))
+                meta = json.loads(str(entries["meta"]))
+            if isinstance(meta, dict) and isinstance(meta.get("history"), list):
+                return path, meta
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             continue
-    return None
+    return None, None
 
 
 def _finite(array: np.ndarray) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+import zipfile
 from collections.abc import Sequence
 
 import keras
@@ -424,8 +425,8 @@ def _checkpoint_the_stop(
 
 def _save_final_models(gan: GAN, run: RunFolder, checkpoint) -> None:
     """Save generator.keras and discriminator.keras (and generator_live.keras beside a moving average) from
-    the GAN at ``checkpoint``, unless each is already newer than that checkpoint (so loading a finished
-    run writes nothing). Nothing without a checkpoint."""
+    the GAN at ``checkpoint``, unless each is already newer than that checkpoint and whole (so loading a
+    finished run writes nothing, and a damaged model file is written again). Nothing without a checkpoint."""
     if checkpoint is None:
         return
     finals = [
@@ -436,8 +437,17 @@ def _save_final_models(gan: GAN, run: RunFolder, checkpoint) -> None:
         finals.append((gan.generator, run.live_generator_file))
     made = checkpoint.stat().st_mtime_ns
     for network, path in finals:
-        if not (path.is_file() and path.stat().st_mtime_ns >= made):
+        if not (path.is_file() and path.stat().st_mtime_ns >= made and _whole_zip(path)):
             write_atomically(path, network.save)
+
+
+def _whole_zip(path) -> bool:
+    """Whether the file at ``path`` is a zip archive (as .keras files are) whose every entry reads back."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _divergence_advice(gan: GAN, checkpoints: Checkpoints) -> str:

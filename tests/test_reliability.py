@@ -654,6 +654,20 @@ def test_loading_a_finished_run_writes_nothing(make_tiny_gan, tmp_path, capsys):
     assert int(loaded.g_optimizer.iterations.numpy()) == 20
 
 
+def test_a_damaged_generator_file_of_a_finished_run_is_written_again_on_loading(
+    make_tiny_gan, tmp_path
+):
+    _train(make_tiny_gan(), tmp_path, 20)
+    run = RunFolder(tmp_path)
+    run.generator_file.write_bytes(run.generator_file.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="is not a readable Keras model file"):
+        run.generator()
+    loaded = make_tiny_gan()
+    _train(loaded, tmp_path, 20)
+    noise = np.zeros((2, 8), "float32")
+    np.testing.assert_array_equal(run.generator()(noise).numpy(), loaded.generator(noise).numpy())
+
+
 # --- Resume: what differs is named ---------------------------------------------------------------------
 
 
