@@ -6,6 +6,8 @@ A run folder holds::
     fixed_noise.npy               the noise behind the sample grids
     samples/step_NNNNNN.png|.npy  the grid at that step, as a picture and as images (N, H, W, C) in [-1, 1]
     checkpoints/step_NNNNNN.npz   everything the next step depends on, and the history up to that step
+                                  (written and checked by ``checkpoints.Checkpoints``)
+    checkpoints/set_aside/        checkpoints whose step did not fit the run, moved aside, not deleted
     tensorboard/                  TensorBoard event files, when training with tensorboard=True
     generator.keras               the final generator (what notebooks load; the moving average, if any)
     generator_live.keras          the live generator, beside a moving average
@@ -21,14 +23,11 @@ import errno
 import json
 import os
 import shutil
-import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 TEMPORARY_PREFIX = ".tmp-"
-CHECKPOINTS_KEPT = 2
 
 
 class RunFolder:
@@ -55,6 +54,10 @@ class RunFolder:
     @property
     def checkpoints_dir(self) -> Path:
         return self.path / "checkpoints"
+
+    @property
+    def set_aside_dir(self) -> Path:
+        return self.checkpoints_dir / "set_aside"
 
     @property
     def tensorboard_dir(self) -> Path:
@@ -85,7 +88,7 @@ class RunFolder:
 
     def grids(self) -> dict[int, np.ndarray]:
         """{step: the grid's images (N, H, W, C) in [-1, 1]}, in step order."""
-        return {_step_of(path): np.load(path) for path in self.grid_files()}
+        return {step_of(path): np.load(path) for path in self.grid_files()}
 
     def final_grid(self) -> np.ndarray:
         """The grid of the last saved step (N, H, W, C) in [-1, 1].
@@ -152,58 +155,39 @@ class RunFolder:
         return self.checkpoints_dir / f"step_{int(step):06d}.npz"
 
     def checkpoint_files(self) -> list[Path]:
-        """The checkpoints present, oldest first."""
+        """The checkpoints present (checkpoints/step_*.npz), oldest first."""
         return sorted(self.checkpoints_dir.glob("step_*.npz"))
-
-    def save_checkpoint(self, step: int, arrays: list[np.ndarray], meta: dict) -> Path:
-        """Write checkpoints/step_NNNNNN.npz (``arrays`` in order, and ``meta`` as JSON), then remove all
-        but the newest ``CHECKPOINTS_KEPT``. Callers check that ``arrays`` are finite first, so the newest
-        checkpoint, written before any older one is removed, is always a good one."""
-        self.checkpoints_dir.mkdir(parents=True, exist_ok=True)
-        entries = {f"array_{i:04d}": value for i, value in enumerate(arrays)}
-        entries["meta"] = np.array(json.dumps(meta))
-        path = self.checkpoint_file(step)
-        write_atomically(path, lambda temporary: _save_npz(temporary, entries))
-        for old in self.checkpoint_files()[:-CHECKPOINTS_KEPT]:
-            old.unlink()
-        return path
-
-    def load_checkpoint(self) -> tuple[int, list[np.ndarray], dict] | None:
-        """The newest checkpoint that reads back whole, as (step, arrays, meta); None if none does.
-
-        A checkpoint that fails to read (truncated, garbled) is skipped with a warning that names it.
-        """
-        for path in reversed(self.checkpoint_files()):
-            try:
-                with np.load(path, allow_pickle=False) as entries:
-                    meta = json.loads(str(entries["meta"]))
-                    arrays = [entries[f"array_{i:04d}"] for i in range(len(entries.files) - 1)]
-                return _step_of(path), arrays, meta
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-                warnings.warn(
-                    f"Skipped the damaged checkpoint {path} ({error.__class__.__name__}: {error}); "
-                    f"trying an older one.",
-                    stacklevel=2,
-                )
-        return None
 
     # --- The folder as a whole ---------------------------------------------------------------------
 
     def evidence_of_a_run(self) -> list[str]:
-        """What in this folder shows that a run trained here (empty for a new or empty folder)."""
+        """What in this folder shows that a run was checkpointed here: its history or its checkpoints
+        (empty for a new folder, or one where a run stopped before its first checkpoint)."""
         evidence = []
         history = self.history_if_readable()
         if history is None:
             evidence.append(f"a damaged {self.history_file.name}")
         elif history:
             evidence.append(f"{self.history_file.name} up to step {history[-1]['step']}")
-        if self.checkpoints_dir.is_dir() and any(self.checkpoints_dir.iterdir()):
-            evidence.append(f"{len(list(self.checkpoints_dir.iterdir()))} file(s) in checkpoints/")
-        if self.grid_files():
-            evidence.append(f"{len(self.grid_files())} sample grid(s)")
-        if self.generator_file.exists():
-            evidence.append(self.generator_file.name)
+        if self.checkpoint_files():
+            evidence.append(f"{len(self.checkpoint_files())} checkpoint file(s)")
         return evidence
+
+    def leftovers(self) -> list[str]:
+        """The files of a run that stopped before its first checkpoint (grids, noise, models)."""
+        files = [
+            path
+            for path in (
+                self.fixed_noise_file,
+                self.generator_file,
+                self.discriminator_file,
+                self.live_generator_file,
+            )
+            if path.exists()
+        ]
+        return [path.name for path in files] + (
+            [f"{len(self.grid_files())} sample grid(s)"] if self.grid_files() else []
+        )
 
     def remove_run(self) -> None:
         """Delete the files a run writes (history, noise, grids, checkpoints, models); other files stay."""
@@ -262,14 +246,8 @@ def write_atomically(path: Path, write) -> None:
             temporary.unlink()
 
 
-def _save_npz(path: Path, entries: dict) -> None:
-    with open(path, "wb") as handle:
-        np.savez(handle, **entries)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _step_of(path: Path) -> int:
+def step_of(path: Path) -> int:
+    """The step in a file name such as step_000120.npz."""
     return int(path.stem.split("_")[1])
 
 

@@ -1,16 +1,27 @@
 """Running a GAN: ``train()`` trains a compiled ``training.GAN`` in a run folder, with sample grids, history
-and checkpoints, and resumes it after a stop.
+and checkpoints, and resumes it after any stop.
 
 One *step* is one generator update preceded by ``d_steps`` discriminator updates. The assignment's
 "epochs" are such steps: one batch each, not passes over the dataset.
+
+What a run may rely on (tests/test_reliability.py checks each):
+
+- every file is written whole or not at all (``run_folder.write_atomically``);
+- a checkpoint holds every variable a step depends on, by name, and is checked before it is trusted
+  (``checkpoints.Checkpoints``), so a resumed run ends as if it had never stopped;
+- a loss that turns NaN, infinite or absurdly large (beyond ``divergence_bound``) stops the run, and
+  nothing from that step on is saved;
+- a run that stops early (a callback's ``stop_training``, an error) is checkpointed where it stopped
+  when it stopped on a history row, so training again resumes;
+- loading a finished run writes nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import warnings
+import zipfile
 from collections.abc import Sequence
 
 import keras
@@ -19,8 +30,22 @@ from keras import ops
 
 from . import data, sampling
 from .callbacks import ProgressBar, RunCallback, TensorBoardLog
-from .run_folder import RunFolder, write_atomically
+from .checkpoints import Checkpoints
+from .run_folder import RunFolder, step_of, write_atomically
 from .training import GAN
+
+BCE_LOSS_BOUND = 100.0
+
+
+def divergence_bound(gan: GAN) -> float:
+    """The largest running d_loss or g_loss a healthy run of ``gan`` reaches; beyond it the run has blown
+    up, and it stops as at a NaN.
+
+    Both players' loss here is binary cross-entropy on D's logits, which Keras does not clip: a collapsed
+    run's G loss climbs to about 19 (notebook 01's literal run A), while a blown-up one (a learning rate
+    of 1e3) passes 1e6 within ten steps. 100 lies between.
+    """
+    return BCE_LOSS_BOUND
 
 
 def fixed_grid_inputs(
@@ -28,7 +53,13 @@ def fixed_grid_inputs(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The inputs behind a run's sample grids: noise (grid_size**2, latent_dim) float32 and None; for a
     conditional GAN, noise (num_classes * grid_size, latent_dim), the same grid_size vectors for every
-    class, and labels (num_classes * grid_size,) int32, row by row (class 0 first)."""
+    class, and labels (num_classes * grid_size,) int32, row by row (class 0 first).
+
+    Raises:
+        ValueError: ``grid_size`` is not None or a whole number > 0.
+    """
+    if grid_size is not None:
+        grid_size = _whole_number("grid_size", grid_size)
     if gan.num_classes is None:
         return sampling.noise((grid_size or 5) ** 2, gan.latent_dim, seed, gan.settings.noise), None
     columns = grid_size or gan.num_classes
@@ -39,7 +70,7 @@ def fixed_grid_inputs(
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss or a weight became NaN or infinite. Nothing from that step on was saved."""
+    """A loss or a weight became NaN, infinite or absurdly large. Nothing from that step on was saved."""
 
 
 class RunFolderError(RuntimeError):
@@ -61,7 +92,6 @@ def train(
     resume: bool = True,
     show_samples: bool = True,
     noise_seed: int = 1234,
-    augment: keras.layers.Layer | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     tensorboard: bool = False,
     progress: bool = True,
@@ -82,13 +112,14 @@ def train(
         print_interval: print a progress line every this many steps; default sample_interval.
         grid_size: the sample grid is grid_size x grid_size (default 5); for a conditional GAN it has one
             row per class and grid_size columns (default num_classes), the same noise down each column.
-        resume: continue from the newest checkpoint in ``run_dir`` that loads; False deletes the run there
-            (its history, grids, checkpoints and models) and starts over.
+            A resumed run keeps the grid it started with (and says so if this asks for another).
+        resume: continue from the newest checkpoint in ``run_dir`` that passes its checks; False deletes
+            the run there (its history, grids, checkpoints and models) and starts over.
         show_samples: display each grid inline (notebooks) as well as saving it.
         noise_seed: seed of the fixed noise behind the sample grids.
-        augment: a Keras preprocessing layer applied to each in-memory real batch.
         callbacks: your own Keras callbacks (EarlyStopping, a LambdaCallback, ...), passed on to ``fit``. Each
             Keras "epoch" of a run is ``log_interval`` steps, and its logs hold d_loss, d_acc, g_loss, g_acc.
+            A callback that stops training leaves a run that training again resumes.
         tensorboard: also log the four metrics and the sample grids for TensorBoard, in run_dir/tensorboard
             (``%tensorboard --logdir <run_dir>/tensorboard``).
         progress: show a live progress bar (in Jupyter, Colab or a terminal; silent where output is not
@@ -103,44 +134,64 @@ def train(
 
     Raises:
         ValueError: a bad argument, or a run folder trained with other networks.
-        RunFolderError: ``run_dir`` holds a run but no checkpoint of it loads (nothing is overwritten).
-        TrainingDiverged: a loss or weight became NaN or infinite (the last good checkpoint is kept).
+        TypeError: ``callbacks`` holds something other than Keras callbacks.
+        RunFolderError: ``run_dir`` holds a run but no checkpoint of it passes its checks (nothing is
+            overwritten).
+        TrainingDiverged: a loss or weight became NaN, infinite or absurd (the last good checkpoint is kept).
     """
     steps, batch_size = _whole_number("steps", steps), _whole_number("batch_size", batch_size)
     sample_interval, log_interval, print_interval = _intervals(
         steps, sample_interval, log_interval, print_interval
     )
-    real_batches = _real_batches(gan, images, labels, batch_size * gan.settings.d_steps, augment)
+    real_batches = _real_batches(gan, images, labels, batch_size * gan.settings.d_steps)
     if getattr(gan, "d_optimizer", None) is None:
         raise ValueError("Compile the GAN before training: gan.compile().")
-
+    callbacks = _checked_callbacks(callbacks)
+    grid_inputs = fixed_grid_inputs(gan, grid_size, noise_seed)
     run = RunFolder(run_dir)
-    history = _start_or_resume(gan, run, resume, batch_size)
+    if tensorboard and run.tensorboard_dir.exists() and not run.tensorboard_dir.is_dir():
+        raise ValueError(
+            f"{run.tensorboard_dir} is a file, but tensorboard=True writes its logs in a folder there. "
+            f"Move or delete that file, or pass tensorboard=False."
+        )
+
+    checkpoints = Checkpoints(gan, run, batch_size=batch_size)
+    history = _start_or_resume(run, resume, checkpoints)
     done = history[-1]["step"] if history else 0
     if done % log_interval and done < steps:
         raise ValueError(
             f"The run in {run.path} stopped at step {done}, which is not a multiple of "
             f"log_interval={log_interval}; pass a log_interval that divides {done}."
         )
-    new_noise, fixed_labels = fixed_grid_inputs(gan, grid_size, noise_seed)
-    if not run.fixed_noise_file.exists():
-        write_atomically(run.fixed_noise_file, lambda temporary: np.save(temporary, new_noise))
-
-    if done < steps:
-        callback = RunCallback(
-            run,
-            steps,
-            log_interval,
-            sample_interval,
-            print_interval,
-            (np.load(run.fixed_noise_file), fixed_labels),
-            history,
-            show_samples,
-            save_checkpoint=lambda step, rows: _save_checkpoint(gan, run, step, rows, batch_size),
+    fixed_inputs = _fixed_inputs(gan, run, grid_inputs, noise_seed)
+    if done >= steps:
+        print(
+            f"{run.path} already holds a finished run of {done} steps; loaded it without training."
         )
-        extras = (
-            [TensorBoardLog(run.tensorboard_dir, log_interval, run)] if tensorboard else []
-        ) + ([ProgressBar(done, steps, log_interval)] if progress else [])
+        _save_final_models(gan, run, checkpoints.last_good)
+        return history
+
+    run.samples_dir.mkdir(
+        parents=True, exist_ok=True
+    )  # a run that trains has its folder from the start
+    callback = RunCallback(
+        run=run,
+        checkpoints=checkpoints,
+        total_steps=steps,
+        log_interval=log_interval,
+        sample_interval=sample_interval,
+        print_interval=print_interval,
+        fixed_inputs=fixed_inputs,
+        history=history,
+        show_samples=show_samples,
+        loss_bound=divergence_bound(gan),
+    )
+    extras = (
+        [TensorBoardLog(log_dir=run.tensorboard_dir, log_interval=log_interval, run=run)]
+        if tensorboard
+        else []
+    ) + ([ProgressBar(done=done, total_steps=steps, log_interval=log_interval)] if progress else [])
+    try:
         gan.fit(
             real_batches(first_batch=done),
             initial_epoch=done // log_interval,
@@ -150,21 +201,42 @@ def train(
             shuffle=False,
             verbose=0,
         )
-        if callback.diverged:
-            raise TrainingDiverged(f"{callback.diverged} {_divergence_advice(gan, run)}") from None
-    else:
+    except BaseException as error:  # an interrupt too: checkpoint what can be, then let it go on
+        error.add_note(_checkpoint_the_stop(callback, checkpoints, sample_interval))
+        raise
+    if callback.diverged:
+        raise TrainingDiverged(
+            f"{callback.diverged} {_divergence_advice(gan, checkpoints)}"
+        ) from None
+    if callback.step < steps:
         print(
-            f"{run.path} already holds a finished run of {done} steps; loaded it without training."
+            f"A callback stopped training. {_checkpoint_the_stop(callback, checkpoints, sample_interval)}"
         )
-    finals = [
-        (gan.sampling_generator, run.generator_file),
-        (gan.discriminator, run.discriminator_file),
-    ]
-    if gan.ema_generator is not None:
-        finals.append((gan.generator, run.live_generator_file))
-    for network, path in finals:
-        write_atomically(path, network.save)
+    _save_final_models(gan, run, checkpoints.last_good)
     return history
+
+
+def _checked_callbacks(callbacks) -> list[keras.callbacks.Callback]:
+    """``callbacks`` as a list (a single callback is welcome too), each checked to be a Keras callback."""
+    if isinstance(callbacks, keras.callbacks.Callback):
+        return [callbacks]
+    if (
+        callbacks is None
+        or isinstance(callbacks, (str, bytes))
+        or not hasattr(callbacks, "__iter__")
+    ):
+        raise TypeError(
+            f"callbacks must be a list of Keras callbacks, e.g. [keras.callbacks.EarlyStopping(...)]; "
+            f"got {callbacks!r}."
+        )
+    callbacks = list(callbacks)
+    for index, callback in enumerate(callbacks):
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(
+                f"callbacks[{index}] is {callback!r}, not a Keras callback. Wrap a function in "
+                f"keras.callbacks.LambdaCallback(on_epoch_end=your_function) (its arguments: epoch, logs)."
+            )
+    return callbacks
 
 
 def _whole_number(name: str, value) -> int:
@@ -208,7 +280,7 @@ def _intervals(steps: int, sample_interval, log_interval, print_interval) -> tup
     return sample_interval, log_interval, print_interval
 
 
-def _real_batches(gan: GAN, images, labels, batch_size: int, augment):
+def _real_batches(gan: GAN, images, labels, batch_size: int):
     """A function ``first_batch -> tf.data.Dataset`` of the real batches from that batch on, after checking
     the images (and labels) against ``gan``."""
     if hasattr(images, "batches"):  # a streaming source, e.g. data.ImageFolder
@@ -232,7 +304,7 @@ def _real_batches(gan: GAN, images, labels, batch_size: int, augment):
     if gan.num_classes is not None:
         labels = _check_labels(labels, len(images), gan.num_classes)
     return lambda first_batch: data.real_image_batches(
-        images, batch_size, gan.seed, labels, first_batch, augment
+        images, batch_size, gan.seed, labels, first_batch
     )
 
 
@@ -255,125 +327,137 @@ def _check_labels(labels, count: int, num_classes: int) -> np.ndarray:
     return labels.astype("int32")
 
 
-# --- Checkpoints: everything the next step depends on ------------------------------------------------
+# --- Starting, resuming and stopping a run -----------------------------------------------------------
 
 
-def _state(gan: GAN) -> list:
-    """Every variable the next step depends on: both networks' weights and statistics (with their dropout
-    layers' random-number states), both optimizers' moments and step counts, the trainer's own
-    random-number state, and the moving average of G. With the step count, this also fixes the data position."""
-    optimizer_state = [
-        v
-        for optimizer in (gan.d_optimizer, gan.g_optimizer)
-        for v in optimizer.variables
-        if v.name != "learning_rate"
-    ]  # a setting, not state: a resumed run takes the new one
-    averaged = [] if gan.ema_generator is None else gan.ema_generator.variables
-    return [
-        *gan.generator.variables,
-        *gan.discriminator.variables,
-        *optimizer_state,
-        gan.seed_generator.state,
-        *averaged,
-    ]
-
-
-def _networks(gan: GAN) -> str:
-    return " and ".join(
-        f"{network.name} ({network.count_params():,} parameters)"
-        for network in (gan.generator, gan.discriminator)
-    )
-
-
-def _save_checkpoint(
-    gan: GAN, run: RunFolder, step: int, history: list[dict], batch_size: int
-) -> bool:
-    """Checkpoint the run at ``step`` with its ``history``; False (and nothing written) if any weight is
-    not finite."""
-    arrays = [np.asarray(variable) for variable in _state(gan)]
-    if not all(np.isfinite(a).all() for a in arrays if np.issubdtype(a.dtype, np.floating)):
-        return False
-    meta = {
-        "networks": _networks(gan),
-        "shapes": [list(a.shape) for a in arrays],
-        "settings": dataclasses.asdict(gan.settings),
-        "seed": gan.seed,
-        "batch_size": batch_size,
-        "history": history,
-    }
-    run.save_checkpoint(step, arrays, meta)
-    run.write_history(history)
-    return True
-
-
-def _start_or_resume(gan: GAN, run: RunFolder, resume: bool, batch_size: int) -> list[dict]:
-    """Prepare ``run`` for training and return the history to continue (empty for a new run)."""
+def _start_or_resume(run: RunFolder, resume: bool, checkpoints: Checkpoints) -> list[dict]:
+    """Prepare ``run`` for training and return the history to continue (empty for a new run). Writes
+    nothing in a folder whose run is resumed as it is."""
     if run.path.exists() and not run.path.is_dir():
         raise ValueError(f"run_dir {run.path} is a file; expected a folder.")
-    run.samples_dir.mkdir(parents=True, exist_ok=True)
     leftovers = run.remove_leftover_temporaries()
     if leftovers:
         print(
             f"Removed {len(leftovers)} temporary file(s) that an interrupted write left in {run.path}."
         )
     if not resume:
-        evidence = run.evidence_of_a_run()
+        evidence = run.evidence_of_a_run() + run.leftovers()
         if evidence:
             run.remove_run()
             print(f"resume=False: deleted the earlier run in {run.path} ({', '.join(evidence)}).")
-            run.samples_dir.mkdir(parents=True, exist_ok=True)
         return []
-    checkpoint = run.load_checkpoint()
-    if checkpoint is None:
+    restored = checkpoints.restore()
+    if restored is None:
         evidence = run.evidence_of_a_run()
         if evidence:
             raise RunFolderError(
-                f"{run.path} holds a run ({', '.join(evidence)}) but no checkpoint of it that loads, so it "
-                f"cannot be resumed; nothing was changed. To start over there, pass resume=False (it deletes "
-                f"that run) or choose another run_dir; to keep it, put a good checkpoints/step_*.npz back."
+                f"{run.path} holds a run ({', '.join(evidence)}) but no checkpoint of it that passes its "
+                f"checks (the warnings above say why), so it cannot be resumed; nothing was changed. To "
+                f"start over there, pass resume=False (it deletes that run) or choose another run_dir; to "
+                f"keep it, put a good checkpoints/step_*.npz back."
+            )
+        started = run.leftovers()
+        if started:
+            run.remove_run()
+            print(
+                f"{run.path} held what a run left before its first checkpoint ({', '.join(started)}); "
+                f"nothing there could be resumed, so it was removed and the run starts over."
             )
         return []
-    step, arrays, meta = checkpoint
-    _restore(gan, run, arrays, meta, batch_size)
-    history = meta["history"]
+    step, history = restored
     if run.history_if_readable() != history:
         if run.history_file.exists():
             print(
                 f"{run.history_file.name} disagreed with the step-{step} checkpoint; rewrote it from the checkpoint."
             )
         run.write_history(history)
-    print(f"Resuming from step {step} ({run.checkpoint_file(step)}).")
+    print(f"Resuming from step {step} ({checkpoints.last_good}).")
     return history
 
 
-def _restore(
-    gan: GAN, run: RunFolder, arrays: list[np.ndarray], meta: dict, batch_size: int
-) -> None:
-    state = _state(gan)
-    if [list(v.shape) for v in state] != meta["shapes"]:
-        raise ValueError(
-            f"{run.path} was trained with other networks: it holds {meta['networks']}, and this GAN "
-            f"has {_networks(gan)}. Use another run_dir for these networks, or pass resume=False "
-            f"to delete that run and start over there."
+def _fixed_inputs(gan: GAN, run: RunFolder, grid_inputs: tuple, noise_seed: int) -> tuple:
+    """(noise, labels) behind the run's grids: the run's saved noise, so that every grid of a run shows
+    the same noise. A new run saves ``grid_inputs``' noise; a damaged or missing file is rewritten from
+    ``noise_seed``; a resumed run asked for another grid keeps its own, with a warning."""
+    noise, labels = grid_inputs
+    try:
+        saved = np.load(run.fixed_noise_file) if run.fixed_noise_file.exists() else None
+    except (OSError, ValueError, EOFError) as error:
+        print(
+            f"{run.fixed_noise_file} was damaged ({error}); rewrote it from noise_seed={noise_seed}."
         )
-    for name, was, now in (
-        ("settings", meta["settings"], dataclasses.asdict(gan.settings)),
-        ("seed", meta["seed"], gan.seed),
-        ("batch_size", meta["batch_size"], batch_size),
-    ):
-        if was != now:
-            warnings.warn(
-                f"{run.path} was started with {name} {was}; it continues with {now}.", stacklevel=3
-            )
-    for variable, value in zip(state, arrays):
-        variable.assign(value)
+        saved = None
+    per_row = gan.num_classes or 1
+    if saved is None or saved.ndim != 2 or saved.shape[1] != gan.latent_dim or len(saved) % per_row:
+        write_atomically(run.fixed_noise_file, lambda temporary: np.save(temporary, noise))
+        return noise, labels
+    if not np.array_equal(saved, noise):
+        columns = len(saved) // per_row
+        grid = columns if gan.num_classes else math.isqrt(columns)
+        warnings.warn(
+            f"{run.path} keeps the fixed noise it started with ({run.fixed_noise_file.name}, "
+            f"{len(saved)} images), so that its grids stay comparable; the grid_size or noise_seed "
+            f"given now would need other noise. For a new grid, pass resume=False or use another run_dir.",
+            stacklevel=3,
+        )
+        labels = None if gan.num_classes is None else fixed_grid_inputs(gan, grid, noise_seed)[1]
+    return saved, labels
 
 
-def _divergence_advice(gan: GAN, run: RunFolder) -> str:
-    kept = run.checkpoint_files()
+def _checkpoint_the_stop(
+    callback: RunCallback, checkpoints: Checkpoints, sample_interval: int
+) -> str:
+    """Checkpoint a run stopped before its last step, when it stopped on a history row between sample
+    steps (a sample step's checkpoint is the callback's, written with its grid). Returns what training
+    again will do."""
+    step, history = callback.step, callback.history
+    checkpointed = checkpoints.last_good is not None and step_of(checkpoints.last_good) == step
+    if history and history[-1]["step"] == step and step % sample_interval and not checkpointed:
+        try:
+            checkpoints.save(step, history)
+        except OSError as error:
+            print(error)
+    where = checkpoints.last_good
+    if where is None:
+        return f"Training stopped at step {step}, before its first checkpoint: training again starts over."
+    return (
+        f"Training stopped at step {step}; training again (same run_dir) resumes from step "
+        f"{step_of(where)} ({where})."
+    )
+
+
+def _save_final_models(gan: GAN, run: RunFolder, checkpoint) -> None:
+    """Save generator.keras and discriminator.keras (and generator_live.keras beside a moving average) from
+    the GAN at ``checkpoint``, unless each is already newer than that checkpoint and whole (so loading a
+    finished run writes nothing, and a damaged model file is written again). Nothing without a checkpoint."""
+    if checkpoint is None:
+        return
+    finals = [
+        (gan.sampling_generator, run.generator_file),
+        (gan.discriminator, run.discriminator_file),
+    ]
+    if gan.ema_generator is not None:
+        finals.append((gan.generator, run.live_generator_file))
+    made = checkpoint.stat().st_mtime_ns
+    for network, path in finals:
+        if not (path.is_file() and path.stat().st_mtime_ns >= made and _whole_zip(path)):
+            write_atomically(path, network.save)
+
+
+def _whole_zip(path) -> bool:
+    """Whether the file at ``path`` is a zip archive (as .keras files are) whose every entry reads back."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _divergence_advice(gan: GAN, checkpoints: Checkpoints) -> str:
+    good = checkpoints.last_good
     where = (
-        f"the last good checkpoint, {kept[-1]}, is kept"
-        if kept
+        f"the last good checkpoint, {good}, is kept"
+        if good is not None and good.exists()
         else "no checkpoint had been written yet"
     )
     rates = [

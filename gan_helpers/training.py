@@ -93,7 +93,7 @@ class GAN(keras.Model):
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.num_classes = None if num_classes is None else int(num_classes)
         self.mismatched_real = bool(mismatched_real)
-        self.augment = augment
+        self.augment = _checked_augment(augment)
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         _reseed_dropout(generator, discriminator, self.seed)
@@ -345,6 +345,15 @@ def _reseed_dropout(generator, discriminator, seed: int) -> None:
         states, np.random.default_rng(seed).integers(0, 2**31, len(states))
     ):
         state.assign(np.array([layer_seed, 0], dtype=state.dtype))
+
+
+def _checked_augment(augment):
+    if augment is not None and not callable(augment):
+        raise TypeError(
+            f"augment must be a function augment(images, seed) -> images, or None; got {augment!r}. "
+            f"For DiffAugment's transforms by name, pass augment.diff_augment(['translation'])."
+        )
+    return augment
 
 
 def _check_networks(generator, discriminator, num_classes, mismatched_real) -> None:

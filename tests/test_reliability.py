@@ -1,8 +1,12 @@
-"""The reliability contract (DESIGN.md): nothing written half, nothing non-finite kept, resume is the same
-run, a seed seeds, never start over silently. With real processes, real signals and real files."""
+"""What a run may rely on (README, "Run folders, and what a run may rely on"): nothing written half, nothing
+non-finite or blown up kept, resume is the same run, a checkpoint is checked before it is trusted, an early
+stop leaves a resumable run, a seed seeds, never start over silently. With real processes, real signals
+and real files."""
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,10 +17,11 @@ import keras
 import numpy as np
 import pytest
 
-from gan_helpers import data, models, runs, training
+from gan_helpers import checkpoints, data, models, runs, training
 from gan_helpers.run_folder import RunFolder
 
 CHILD = Path(__file__).resolve().parent / "train_child.py"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def _images(count=64, seed=0):
@@ -194,21 +199,23 @@ def test_a_nan_pixel_is_refused_up_front_with_its_count_and_index(make_tiny_gan,
     assert not (tmp_path / "run").exists()
 
 
-def test_an_absurd_learning_rate_stops_at_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
-    def gan(learning_rate):
-        keras.utils.set_random_seed(0)
-        generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
-        discriminator = models.dense_discriminator(
-            image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,)
-        )
-        result = training.GAN(generator, discriminator)
-        result.compile(
-            d_optimizer=keras.optimizers.Adam(learning_rate),
-            g_optimizer=keras.optimizers.Adam(learning_rate),
-        )
-        return result
+def _gan(learning_rate):
+    """The tiny GAN with Adam(learning_rate) for both players."""
+    keras.utils.set_random_seed(0)
+    generator = models.dense_generator(latent_dim=8, units=(16,), image_shape=(8, 8, 1))
+    discriminator = models.dense_discriminator(
+        image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,)
+    )
+    result = training.GAN(generator, discriminator)
+    result.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate),
+        g_optimizer=keras.optimizers.Adam(learning_rate),
+    )
+    return result
 
-    _train(gan(2e-4), tmp_path, 20)
+
+def test_an_absurd_learning_rate_stops_at_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+    _train(_gan(2e-4), tmp_path, 20)
     run = RunFolder(tmp_path)
     good_generator = run.generator_file.read_bytes()
     with pytest.raises(
@@ -216,12 +223,12 @@ def test_an_absurd_learning_rate_stops_at_the_step_and_keeps_the_last_good_check
         match=r"stopped at step 21: a loss became NaN .*step_000020.npz"
         r", is kept.*D 1e\+30, G 1e\+30",
     ):
-        _train(gan(1e30), tmp_path, 60)
+        _train(_gan(1e30), tmp_path, 60)
     assert [p.name for p in run.checkpoint_files()] == ["step_000010.npz", "step_000020.npz"]
     assert [row["step"] for row in run.history()] == [10, 20]
     assert all(np.isfinite(row[k]) for row in run.history() for k in training.METRIC_NAMES)
     assert list(run.grids()) == [10, 20] and run.generator_file.read_bytes() == good_generator
-    resumed = gan(2e-4)
+    resumed = _gan(2e-4)
     assert [row["step"] for row in _train(resumed, tmp_path, 30)] == [
         10,
         20,
@@ -323,3 +330,370 @@ def test_default_intervals_always_fit_the_step_count(make_tiny_gan, tmp_path):
 def test_images_in_zero_one_train_with_a_warning():
     with pytest.warns(UserWarning, match=r"All pixels lie in \[0, 1\].*x \* 2 - 1"):
         data.check_images(np.linspace(0, 1, 64 * 64).reshape(64, 8, 8, 1), (8, 8, 1))
+
+
+# --- Checkpoints by name: the same names in every process --------------------------------------------
+
+
+def test_a_run_resumes_bit_identical_in_this_process_after_other_models_were_built(
+    tmp_path, uninterrupted
+):
+    import train_child
+
+    _finish(_child(tmp_path / "run", 20, tmp_path / "first.npz"))  # a fresh process checkpoints 20
+    for _ in range(3):  # Keras numbers the next layers' names on from these: dense_12, not dense
+        models.dense_discriminator(image_shape=(8, 8, 1), units=(16,), dropout_rates=(0.3,))
+    resumed = train_child.tiny_gan()
+    assert not any(re.search(r"dense_\d", name) for name in checkpoints.state_variables(resumed))
+    history = _train(resumed, tmp_path / "run", 60, print_interval=10, progress=False)
+    final = [*resumed.generator.get_weights(), *resumed.discriminator.get_weights()]
+    for a, b in zip(_arrays(uninterrupted), final, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert _losses(json.loads(uninterrupted.with_suffix(".json").read_text())) == _losses(history)
+
+
+def test_a_checkpoint_maps_arrays_to_variables_by_name_not_by_order(make_tiny_gan, tmp_path):
+    _train(make_tiny_gan(), tmp_path, 20)
+    newest = RunFolder(tmp_path).checkpoint_file(20)
+    saved = _checkpoint_arrays(newest)
+    _rewrite(newest, lambda arrays, meta: None, reverse=True)  # the same entries, stored backwards
+    resumed = make_tiny_gan()
+    assert _checkpoints(resumed, tmp_path).restore()[0] == 20
+    for name, variable in checkpoints.state_variables(resumed).items():
+        np.testing.assert_array_equal(np.asarray(variable), saved[name])
+
+
+def test_a_state_variable_added_to_the_gan_is_checkpointed_without_being_listed(
+    make_tiny_gan, tmp_path
+):
+    def gan_with_a_counter():
+        gan = make_tiny_gan()
+        gan.schedule_counter = keras.Variable(0.0, trainable=False)  # e.g. a top-k schedule
+        return gan
+
+    counted = gan_with_a_counter()
+    count = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: counted.schedule_counter.assign_add(1.0)
+    )
+    _train(counted, tmp_path, 20, callbacks=[count])
+    resumed = gan_with_a_counter()
+    assert "schedule_counter" in checkpoints.state_variables(resumed)
+    _checkpoints(resumed, tmp_path).restore()
+    assert float(resumed.schedule_counter.numpy()) == 20.0
+
+
+def test_a_checkpoint_written_before_arrays_had_names_resumes_the_same_run(tmp_path, capsys):
+    """tests/data/unnamed_checkpoint_step_000020.npz is step 20 of tests/train_child.py's tiny run, written
+    by the trainer of commit fd9ed0f, whose checkpoints held array_0000, ... by position."""
+    import train_child
+
+    run = RunFolder(tmp_path / "old")
+    run.checkpoints_dir.mkdir(parents=True)
+    shutil.copy(DATA / "unnamed_checkpoint_step_000020.npz", run.checkpoint_file(20))
+    resumed = train_child.tiny_gan()
+    history = _train(resumed, run.path, 30, progress=False)
+    assert "Resuming from step 20" in capsys.readouterr().out
+    straight = train_child.tiny_gan()
+    assert _losses(_train(straight, tmp_path / "new", 30, progress=False)) == _losses(history)
+    for network in ("generator", "discriminator"):
+        for a, b in zip(
+            getattr(straight, network).get_weights(),
+            getattr(resumed, network).get_weights(),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(a, b)
+
+
+# --- A checkpoint is checked before it is trusted ----------------------------------------------------------
+
+
+def _checkpoints(gan, run_dir):
+    return checkpoints.Checkpoints(gan, RunFolder(run_dir), batch_size=8)
+
+
+def _checkpoint_arrays(path) -> dict:
+    with np.load(path) as saved:
+        return {name: saved[name] for name in saved.files if name != "meta"}
+
+
+def _rewrite(path, change, reverse=False):
+    """Rewrite a checkpoint file with ``change(arrays, meta)`` applied to its entries, as a damaged or
+    hand-edited copy would be."""
+    with np.load(path) as saved:
+        arrays = {name: saved[name] for name in saved.files if name != "meta"}
+        meta = json.loads(str(saved["meta"]))
+    change(arrays, meta)
+    entries = dict(reversed(arrays.items())) if reverse else arrays
+    np.savez(path, meta=np.array(json.dumps(meta)), **entries)
+
+
+def _damage_the_newest_and_resume(make_tiny_gan, run_dir, change, warning: str) -> RunFolder:
+    """Train 20 steps (checkpoints 10 and 20), damage checkpoint 20 with ``change``, train to 20 again:
+    it must warn with ``warning``, resume from 10, and retrain 20 to the state it had before."""
+    _train(make_tiny_gan(), run_dir, 20)
+    run = RunFolder(run_dir)
+    intact = _checkpoint_arrays(run.checkpoint_file(20))
+    _rewrite(run.checkpoint_file(20), change)
+    resumed = make_tiny_gan()
+    with pytest.warns(UserWarning, match=warning):
+        history = _train(resumed, run_dir, 20)
+    assert [row["step"] for row in history] == [10, 20]
+    assert int(resumed.g_optimizer.iterations.numpy()) == 20
+    retrained = _checkpoint_arrays(run.checkpoint_file(20))
+    assert retrained.keys() == intact.keys()
+    for name, array in intact.items():
+        np.testing.assert_array_equal(retrained[name], array)
+    return run
+
+
+def test_a_checkpoint_with_nan_weights_is_skipped_for_the_older_good_one(make_tiny_gan, tmp_path):
+    def poison(arrays, meta):
+        arrays["generator/01_Dense/kernel"][0, 0] = np.nan
+
+    _damage_the_newest_and_resume(
+        make_tiny_gan,
+        tmp_path,
+        poison,
+        r"Skipped the damaged checkpoint .*step_000020.npz: its generator/01_Dense/kernel holds NaN",
+    )
+
+
+def test_a_checkpoint_missing_an_array_is_skipped_naming_the_variable(make_tiny_gan, tmp_path):
+    name = "d_optimizer/discriminator/05_Dense/kernel/velocity"
+    _damage_the_newest_and_resume(
+        make_tiny_gan,
+        tmp_path,
+        lambda arrays, meta: arrays.pop(name),
+        rf"Skipped the damaged checkpoint .*step_000020.npz: it lacks the array of {name}",
+    )
+
+
+def test_an_array_of_the_wrong_shape_is_skipped_naming_the_file_and_the_variable(
+    make_tiny_gan, tmp_path
+):
+    def reshape(arrays, meta):
+        arrays["discriminator/02_Dense/bias"] = np.zeros(3, "float32")
+
+    _damage_the_newest_and_resume(
+        make_tiny_gan,
+        tmp_path,
+        reshape,
+        r"Skipped the damaged checkpoint .*step_000020.npz: its discriminator/02_Dense/bias is "
+        r"float32 \(3,\), but the variable is float32 \(16,\)",
+    )
+
+
+def test_a_checkpoint_whose_optimizer_count_disagrees_with_its_step_is_skipped(
+    make_tiny_gan, tmp_path
+):
+    def miscount(arrays, meta):
+        arrays["g_optimizer/iteration"] = np.array(19, arrays["g_optimizer/iteration"].dtype)
+
+    _damage_the_newest_and_resume(
+        make_tiny_gan,
+        tmp_path,
+        miscount,
+        r"step_000020.npz: its generator optimizer made 19 updates in 20 steps",
+    )
+
+
+def test_a_checkpoint_whose_history_ends_before_its_step_is_set_aside(make_tiny_gan, tmp_path):
+    def shorten(arrays, meta):
+        meta["history"] = meta["history"][:1]
+
+    run = _damage_the_newest_and_resume(
+        make_tiny_gan,
+        tmp_path,
+        shorten,
+        r"Set aside the checkpoint .*step_000020.npz \(moved to .*set_aside/step_000020.npz\): "
+        r"it holds step 20 but a history up to step 10",
+    )
+    assert [p.name for p in run.set_aside_dir.iterdir()] == ["step_000020.npz"]
+
+
+def test_a_stray_copy_under_a_later_step_is_set_aside_and_rotation_keeps_the_real_ones(
+    make_tiny_gan, tmp_path, capsys
+):
+    _train(make_tiny_gan(), tmp_path, 20)
+    run = RunFolder(tmp_path)
+    shutil.copy(run.checkpoint_file(20), run.checkpoints_dir / "step_000999.npz")
+    with pytest.warns(UserWarning, match=r"Set aside .*step_000999.npz.*holds step 20"):
+        history = _train(make_tiny_gan(), tmp_path, 40)
+    assert "Resuming from step 20" in capsys.readouterr().out
+    assert [row["step"] for row in history] == [10, 20, 30, 40]
+    assert [p.name for p in run.checkpoint_files()] == ["step_000030.npz", "step_000040.npz"]
+    assert [p.name for p in run.set_aside_dir.iterdir()] == ["step_000999.npz"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # set aside once: no warning on the next load
+        _train(make_tiny_gan(), tmp_path, 40)
+
+
+def test_a_checkpoint_from_another_run_is_set_aside_not_trusted(make_tiny_gan, tmp_path):
+    _train(make_tiny_gan(), tmp_path / "a", 20)
+    _train(make_tiny_gan(seed=1), tmp_path / "b", 30)
+    shutil.copy(
+        RunFolder(tmp_path / "b").checkpoint_file(30), RunFolder(tmp_path / "a").checkpoints_dir
+    )
+    resumed = make_tiny_gan()
+    with pytest.warns(UserWarning, match=r"Set aside .*step_000030.npz.*not from this run"):
+        history = _train(resumed, tmp_path / "a", 30)
+    assert history[:2] == RunFolder(tmp_path / "a").history()[:2]
+    assert int(resumed.g_optimizer.iterations.numpy()) == 30
+
+
+def test_after_a_divergence_the_message_names_a_checkpoint_that_passed_its_checks(tmp_path):
+    _train(_gan(2e-4), tmp_path, 20)
+
+    def poison(arrays, meta):
+        arrays["generator/01_Dense/kernel"][:] = np.inf
+
+    _rewrite(RunFolder(tmp_path).checkpoint_file(20), poison)
+    with (
+        pytest.warns(UserWarning, match="Skipped the damaged checkpoint .*step_000020.npz"),
+        pytest.raises(runs.TrainingDiverged, match=r"checkpoint, .*step_000010.npz, is kept"),
+    ):
+        _train(_gan(1e30), tmp_path, 40)
+
+
+# --- A blow-up is a divergence, NaN or not -------------------------------------------------------------
+
+
+def test_a_finite_blow_up_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
+    _train(_gan(2e-4), tmp_path, 20)
+    with pytest.raises(
+        runs.TrainingDiverged,
+        match=r"stopped at step 2\d: a loss passed 100, .*blew up.*step_000020.npz, is kept",
+    ):
+        _train(_gan(1e3), tmp_path, 60)
+    run = RunFolder(tmp_path)
+    assert [p.name for p in run.checkpoint_files()] == ["step_000010.npz", "step_000020.npz"]
+    assert [row["step"] for row in run.history()] == [10, 20]
+
+
+# --- An early stop leaves a resumable run ----------------------------------------------------------------
+
+
+def test_a_run_stopped_by_early_stopping_is_checkpointed_there_and_resumes(
+    make_tiny_gan, tmp_path, capsys
+):
+    stop = keras.callbacks.EarlyStopping(monitor="d_loss", mode="min", patience=0, min_delta=100)
+    history = _train(make_tiny_gan(), tmp_path, 40, sample_interval=40, callbacks=[stop])
+    assert [row["step"] for row in history] == [10, 20]
+    out = capsys.readouterr().out
+    assert "A callback stopped training" in out and "resumes from step 20" in out
+    run = RunFolder(tmp_path)
+    assert [p.name for p in run.checkpoint_files()] == ["step_000020.npz"]
+    assert run.history() == history
+    resumed = make_tiny_gan()
+    history = _train(resumed, tmp_path, 40, sample_interval=40)
+    assert "Resuming from step 20" in capsys.readouterr().out
+    assert [row["step"] for row in history] == [10, 20, 30, 40]
+
+
+def test_an_error_in_a_callback_after_a_history_row_checkpoints_that_step(make_tiny_gan, tmp_path):
+    def cut_at_step_30(epoch, logs):
+        if epoch == 2:
+            raise RuntimeError("power cut")
+
+    cut = keras.callbacks.LambdaCallback(on_epoch_end=cut_at_step_30)
+    with pytest.raises(RuntimeError, match="power cut") as failure:
+        _train(make_tiny_gan(), tmp_path, 40, sample_interval=20, callbacks=[cut])
+    assert "resumes from step 30" in "".join(failure.value.__notes__)
+    run = RunFolder(tmp_path)
+    assert [p.name for p in run.checkpoint_files()] == ["step_000020.npz", "step_000030.npz"]
+    assert [row["step"] for row in run.history()] == [10, 20, 30]
+
+
+def test_an_interrupt_between_history_rows_says_where_a_rerun_resumes(make_tiny_gan, tmp_path):
+    def interrupt_at_step_25(batch, logs):
+        if len(RunFolder(tmp_path).history()) == 2 and batch == 4:
+            raise KeyboardInterrupt
+
+    cut = keras.callbacks.LambdaCallback(on_train_batch_end=interrupt_at_step_25)
+    with pytest.raises(KeyboardInterrupt) as failure:
+        _train(make_tiny_gan(), tmp_path, 40, sample_interval=20, callbacks=[cut])
+    where = RunFolder(tmp_path).checkpoint_file(20)
+    assert failure.value.__notes__ == [
+        f"Training stopped at step 25; training again (same run_dir) resumes from step 20 ({where})."
+    ]
+
+
+def test_a_run_that_fails_before_its_first_checkpoint_starts_over_when_run_again(
+    make_tiny_gan, tmp_path, capsys
+):
+    # 20 kB: room for the noise and the first grid, not for the first checkpoint (about 45 kB)
+    failed = _child(tmp_path / "run", 20, tmp_path / "ignored.npz", "--file-limit", "20000")
+    _, err = failed.communicate(timeout=300)
+    assert failed.returncode != 0 and "step_000010.npz" in err
+    assert "before its first checkpoint: training again starts over" in err
+    history = _train(make_tiny_gan(), tmp_path / "run", 20)
+    assert "it was removed and the run starts over" in capsys.readouterr().out
+    assert [row["step"] for row in history] == [10, 20]
+
+
+# --- Loading a finished run writes nothing ------------------------------------------------------------------
+
+
+def _files(folder: Path) -> dict:
+    return {
+        str(path): (path.stat().st_mtime_ns, path.stat().st_size)
+        for path in [folder, *folder.rglob("*")]
+    }
+
+
+def test_loading_a_finished_run_writes_nothing(make_tiny_gan, tmp_path, capsys):
+    _train(make_tiny_gan(), tmp_path, 20)
+    before = _files(tmp_path)
+    if os.geteuid() != 0:  # root writes through permissions; the file times check it everywhere
+        for path in [tmp_path, *tmp_path.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+    loaded = make_tiny_gan()
+    _train(loaded, tmp_path, 20)
+    assert "already holds a finished run of 20 steps" in capsys.readouterr().out
+    assert _files(tmp_path) == before
+    assert int(loaded.g_optimizer.iterations.numpy()) == 20
+
+
+def test_a_damaged_generator_file_of_a_finished_run_is_written_again_on_loading(
+    make_tiny_gan, tmp_path
+):
+    _train(make_tiny_gan(), tmp_path, 20)
+    run = RunFolder(tmp_path)
+    run.generator_file.write_bytes(run.generator_file.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="is not a readable Keras model file"):
+        run.generator()
+    loaded = make_tiny_gan()
+    _train(loaded, tmp_path, 20)
+    noise = np.zeros((2, 8), "float32")
+    np.testing.assert_array_equal(run.generator()(noise).numpy(), loaded.generator(noise).numpy())
+
+
+# --- Resume: what differs is named ---------------------------------------------------------------------
+
+
+def test_resuming_with_a_d_without_dropout_names_the_variables_that_differ(make_tiny_gan, tmp_path):
+    _train(make_tiny_gan(), tmp_path, 20)
+    with pytest.raises(ValueError, match="trained with other networks") as refusal:
+        _train(make_tiny_gan(dropout_rates=()), tmp_path, 30)
+    message = str(refusal.value)
+    assert "only in the checkpoint: discriminator/04_Dropout/seed_generator_state" in message
+    assert message.count("dense_discriminator (") == 1  # the same description is not printed twice
+
+
+def test_a_truncated_fixed_noise_file_is_rewritten_from_the_noise_seed(
+    make_tiny_gan, tmp_path, capsys
+):
+    _train(make_tiny_gan(), tmp_path, 20)
+    run = RunFolder(tmp_path)
+    run.fixed_noise_file.write_bytes(run.fixed_noise_file.read_bytes()[:100])
+    gan = make_tiny_gan()
+    _train(gan, tmp_path, 30)
+    assert f"{run.fixed_noise_file} was damaged" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(run.fixed_noise_file), runs.fixed_grid_inputs(gan)[0])
+
+
+def test_a_new_grid_size_on_resume_keeps_the_run_noise_and_says_so(make_tiny_gan, tmp_path):
+    _train(make_tiny_gan(), tmp_path, 20)
+    with pytest.warns(UserWarning, match=r"keeps the fixed noise it started with .*25 images"):
+        _train(make_tiny_gan(), tmp_path, 30, grid_size=3)
+    assert RunFolder(tmp_path).grids()[30].shape == (25, 8, 8, 1)

@@ -56,3 +56,16 @@ def test_atomic_write_makes_a_missing_folder_and_names_the_cause_of_other_failur
             tmp_path / "a file" / "grid.png", lambda temporary: temporary.write_text("png")
         )
     assert "disk space" not in str(failure.value)
+
+
+def test_a_folder_with_grids_but_no_checkpoint_holds_no_run_only_leftovers(tmp_path):
+    run = RunFolder(tmp_path)
+    np.save(run.fixed_noise_file, np.zeros((25, 8), "float32"))
+    write_atomically(
+        run.grid_file(10), lambda temporary: np.save(temporary, np.zeros((25, 8, 8, 1)))
+    )
+    assert run.evidence_of_a_run() == []
+    assert run.leftovers() == ["fixed_noise.npy", "1 sample grid(s)"]
+    run.checkpoints_dir.mkdir()
+    run.checkpoint_file(10).write_bytes(b"any")
+    assert run.evidence_of_a_run() == ["1 checkpoint file(s)"]

@@ -165,6 +165,66 @@ def test_bad_gan_options_and_images(make_tiny_gan, tmp_path):
         )
 
 
+def test_gan_augment_given_a_name_is_refused_with_what_to_pass(make_tiny_gan):
+    with pytest.raises(
+        TypeError, match=r"augment must be a function .*got 'translation'.*diff_augment"
+    ):
+        make_tiny_gan(augment="translation")
+
+
+def test_tensorboard_where_a_file_is_named_tensorboard_is_refused_naming_it(
+    make_tiny_gan, tmp_path
+):
+    (tmp_path / "tensorboard").write_text("notes")
+    with pytest.raises(ValueError, match=r"tensorboard is a file, but tensorboard=True writes"):
+        _train(make_tiny_gan(), tmp_path, steps=10, tensorboard=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tensorboard"]
+
+
+@pytest.mark.parametrize(
+    "callbacks, message",
+    [
+        (
+            [print],
+            r"callbacks\[0\] is <built-in function print>, not a Keras callback.*LambdaCallback",
+        ),
+        ([None], r"callbacks\[0\] is None, not a Keras callback"),
+        (None, r"callbacks must be a list of Keras callbacks.*got None"),
+    ],
+)
+def test_callbacks_that_are_not_keras_callbacks_are_refused(
+    make_tiny_gan, tmp_path, callbacks, message
+):
+    with pytest.raises(TypeError, match=message):
+        _train(make_tiny_gan(), tmp_path / "run", steps=10, callbacks=callbacks)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_single_callback_not_in_a_list_is_used(make_tiny_gan, tmp_path):
+    epochs = []
+    _train(
+        make_tiny_gan(),
+        tmp_path,
+        steps=20,
+        callbacks=keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: epochs.append(epoch)
+        ),
+    )
+    assert epochs == [0, 1]
+
+
+@pytest.mark.parametrize("grid_size", [0, -3, 2.5])
+def test_a_grid_size_that_is_not_a_whole_number_is_refused(make_tiny_gan, tmp_path, grid_size):
+    with pytest.raises(ValueError, match=rf"grid_size must be a whole number > 0, got {grid_size}"):
+        _train(make_tiny_gan(), tmp_path / "run", steps=10, grid_size=grid_size)
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_warns_about_images_in_zero_one(make_tiny_gan, tmp_path):
+    with pytest.warns(UserWarning, match=r"All pixels lie in \[0, 1\].*x \* 2 - 1"):
+        _train(make_tiny_gan(), tmp_path, steps=10, images=(_images() + 1) / 2)
+
+
 def test_run_dir_that_is_a_file_is_refused(make_tiny_gan, tmp_path):
     target = tmp_path / "taken"
     target.write_text("keep me")
@@ -276,7 +336,7 @@ def test_real_batches_are_shuffled_draws_of_the_images_without_the_autotuner():
     assert batches.options().autotune.enabled is False  # it slowed fit() by ~25 % on 2 cores
 
 
-def _train(gan, run_dir, steps, **options):
+def _train(gan, run_dir, steps, images=None, **options):
     options = {
         "batch_size": 8,
         "log_interval": 10,
@@ -284,4 +344,5 @@ def _train(gan, run_dir, steps, **options):
         "show_samples": False,
         **options,
     }
-    return runs.train(gan, _images(), steps=steps, run_dir=run_dir, **options)
+    images = _images() if images is None else images
+    return runs.train(gan, images, steps=steps, run_dir=run_dir, **options)

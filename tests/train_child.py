@@ -24,10 +24,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from gan_helpers import models, recipes, run_folder, runs, training  # noqa: E402
+from gan_helpers import models, recipes, run_folder, runs, training
 
 
 def pause_before_renaming(fragment: str):
