@@ -318,8 +318,14 @@ class Checkpoints:
         )
 
     def _warn_about_changes(self, meta: dict) -> None:
+        # A setting added after the checkpoint was written had its default in that run.
+        defaults = {
+            field.name: field.default
+            for field in dataclasses.fields(self.gan.settings)
+            if field.default is not dataclasses.MISSING
+        }
         for name, was, now in (
-            ("settings", meta["settings"], dataclasses.asdict(self.gan.settings)),
+            ("settings", {**defaults, **meta["settings"]}, dataclasses.asdict(self.gan.settings)),
             ("seed", meta["seed"], self.gan.seed),
             ("batch_size", meta["batch_size"], self.batch_size),
         ):

@@ -179,28 +179,22 @@ def real_image_batches(
     seed: int = 0,
     labels: np.ndarray | None = None,
     first_batch: int = 0,
-    augment=None,
 ):
     """An endless ``tf.data`` stream of real image batches (batch_size, H, W, C) in the order of
     ``shuffled_index_batches``, starting at batch number ``first_batch``; or of (images, labels (batch_size,)
-    int32) pairs when ``labels`` (N,) are given. ``augment`` (a Keras preprocessing layer) is applied to each
-    batch of images in training mode."""
+    int32) pairs when ``labels`` (N,) are given."""
     import tensorflow as tf
 
     pixels = tf.constant(images)
     classes = None if labels is None else tf.constant(np.asarray(labels, dtype="int32"))
     batches = shuffled_index_batches(len(images), batch_size, seed, first_batch)
-    if augment is None:
-        gather = lambda indices: tf.gather(pixels, indices)  # noqa: E731
-    else:
-        gather = lambda indices: augment(tf.gather(pixels, indices), training=True)  # noqa: E731
     batches = batches.map(
-        gather
+        (lambda indices: tf.gather(pixels, indices))
         if classes is None
-        else lambda indices: (gather(indices), tf.gather(classes, indices))
+        else lambda indices: (tf.gather(pixels, indices), tf.gather(classes, indices))
     )
     # tf.data's autotuner slowed the dense GAN's fit() by about a quarter on a 2-core CPU
-    # (benchmarks/trainer_ablation.py); a fixed prefetch of two batches keeps up without it.
+    # (docs/decisions/trainer_design.md); a fixed prefetch of two batches keeps up without it.
     options = tf.data.Options()
     options.autotune.enabled = False
     return batches.prefetch(2).with_options(options)

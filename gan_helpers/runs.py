@@ -28,24 +28,18 @@ import keras
 import numpy as np
 from keras import ops
 
-from . import data, sampling
+from . import data, folders, sampling
 from .callbacks import ProgressBar, RunCallback, TensorBoardLog
 from .checkpoints import Checkpoints
 from .run_folder import RunFolder, step_of, write_atomically
 from .training import GAN
 
-BCE_LOSS_BOUND = 100.0
-
-
 def divergence_bound(gan: GAN) -> float:
     """The largest running d_loss or g_loss a healthy run of ``gan`` reaches; beyond it the run has blown
-    up, and it stops as at a NaN.
-
-    Both players' loss here is binary cross-entropy on D's logits, which Keras does not clip: a collapsed
-    run's G loss climbs to about 19 (notebook 01's literal run A), while a blown-up one (a learning rate
-    of 1e3) passes 1e6 within ten steps. 100 lies between.
-    """
-    return BCE_LOSS_BOUND
+    up, and it stops as at a NaN. Each loss states its own (``losses.Loss.divergence_bound``): 100 for the
+    cross-entropy, whose collapsed run's G loss climbs to about 19 (notebook 01's literal run A) while a
+    blown-up one (a learning rate of 1e3) passes 1e6 within ten steps."""
+    return gan.objective.divergence_bound
 
 
 def fixed_grid_inputs(
@@ -284,6 +278,7 @@ def _real_batches(gan: GAN, images, labels, batch_size: int):
     """A function ``first_batch -> tf.data.Dataset`` of the real batches from that batch on, after checking
     the images (and labels) against ``gan``."""
     if hasattr(images, "batches"):  # a streaming source, e.g. data.ImageFolder
+        folders.refuse_labels_with(images, labels)
         if tuple(images.image_shape) != gan.image_shape:
             raise ValueError(
                 f"The image source makes images of shape {tuple(images.image_shape)} but the "
