@@ -20,11 +20,11 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-from flops import gan_step_flops  # noqa: E402
-from train_speed import BATCH, trainer_steps_per_second  # noqa: E402
+import numpy as np
+from flops import gan_step_flops
+from train_speed import BATCH, trainer_steps_per_second
 
-from gan_helpers import models, recipes  # noqa: E402
+from gan_helpers import models, recipes
 
 SIZE_SETS = {
     "spec, smaller": models.SPEC_UNITS_SMALL,

@@ -21,10 +21,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
+from train_speed import BATCH, trainer_steps_per_second
 
-from gan_helpers import data, machine, recipes  # noqa: E402
-from train_speed import BATCH, trainer_steps_per_second  # noqa: E402
+from gan_helpers import data, machine, recipes
 
 # workload name (as in gan_helpers.machine): (builder, labels?, share of --steps timed)
 WORKLOADS = {
@@ -62,7 +62,7 @@ def main():
     )
     parser.add_argument("--out", type=Path, default=machine.SPEEDS_FILE)
     args = parser.parse_args()
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     print(f"{'workload':<20}{'steps/s (median)':>18}   runs (batch {BATCH})")
     medians = {}
     for name, (build, with_labels, share) in WORKLOADS.items():

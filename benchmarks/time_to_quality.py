@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_helpers import assessment, config, data, recipes, runs, sampling, settings  # noqa: E402
+from gan_helpers import assessment, config, data, recipes, runs, sampling, settings
 
 
 def parse_setting(text: str) -> tuple[str, object]:

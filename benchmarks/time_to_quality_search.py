@@ -68,8 +68,10 @@ def table(log: Path) -> str:
     """Per setting: classifier score and FCD of the generator the notebooks use, at a few steps."""
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     lines = [
-        f"{'setting':<24}{'batch':>6}{'step':>8}{'train min':>11}{'CS':>7}{'FCD':>8}{'classes':>9}"
-        f"{'live CS':>9}{'live FCD':>10}"
+        (
+            f"{'setting':<24}{'batch':>6}{'step':>8}{'train min':>11}{'CS':>7}{'FCD':>8}{'classes':>9}"
+            f"{'live CS':>9}{'live FCD':>10}"
+        )
     ]
     for name in dict.fromkeys(row["name"] for row in rows):
         for row in (r for r in rows if r["name"] == name):

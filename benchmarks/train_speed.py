@@ -27,12 +27,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
+from flops import dense_step_matmuls, gan_step_flops
 
-from flops import dense_step_matmuls, gan_step_flops  # noqa: E402
-from gan_helpers import config, data, models, training  # noqa: E402
+from gan_helpers import config, data, models, training
 
 BATCH = 128
 

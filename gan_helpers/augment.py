@@ -3,7 +3,8 @@
 The trainer passes every image the discriminator sees through ``augment(images, seed)``: the real ones and
 the generated ones, in D's step and in G's step. Both sides are augmented alike, so D cannot learn that
 "real images look augmented", and G is not taught to draw the augmentation. Augmenting the real images
-only (as a rotation applied to the real batches did in an earlier version) leaks: G learns to draw rotated, reflect-padded images.
+only (as a rotation of the real batches did in an earlier version) leaks: G learns to draw rotated,
+reflect-padded images.
 
 Every transform here is made of differentiable tensor operations, so G's gradient passes through it, and
 draws its randomness with stateless ops from the (2,) int32 ``seed``: the same seed gives the same
@@ -15,7 +16,7 @@ leave [-1, 1] (D sees them as they are, as in DiffAugment).
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 

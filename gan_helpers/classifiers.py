@@ -7,8 +7,8 @@ them. Output: softmax probabilities (N, 10). The penultimate Dense layer is name
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import keras
 from keras import layers

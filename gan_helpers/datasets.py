@@ -16,9 +16,9 @@ from __future__ import annotations
 import gzip
 import os
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 

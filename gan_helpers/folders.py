@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -95,7 +95,7 @@ class ImageFolder:
             f"{', flipped at random' if self.flip else ''})"
         )
 
-    def resized(self, image_size: int | Sequence[int]) -> "ImageFolder":
+    def resized(self, image_size: int | Sequence[int]) -> ImageFolder:
         """The same files, split alike, read at another ``image_size`` (no files are opened again)."""
         resized = copy.copy(self)
         resized.image_shape = (*_checked_size(image_size), self.image_shape[2])
@@ -264,7 +264,7 @@ def _checked_image_files(
     everything = sorted(
         p
         for p in folder.rglob("*")
-        if (p.is_file() or p.is_symlink() and not p.is_dir())
+        if (p.is_file() or (p.is_symlink() and not p.is_dir()))
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
     if not everything:

@@ -8,7 +8,7 @@ the saved notebook and runs without a person (CI) never invent labels.
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -51,10 +51,11 @@ class LabelSheet:
                 f"(H, W, C), pass images[None]."
             )
         images = data.check_images(images, images.shape[1:])
-        if _given(initial, "initial"):
-            initial = list(assessment.check_hand_labels(initial, len(images)))
-        else:
-            initial = None
+        initial = (
+            list(assessment.check_hand_labels(initial, len(images)))
+            if _given(initial, "initial")
+            else None
+        )
         options = [UNLABELLED] + [str(d) for d in range(10)]
         # The "#i" label only as wide as its text: ipywidgets reserves 80 px for a description by default,
         # which left the selector too narrow to show the digit chosen in it.

@@ -50,7 +50,7 @@ def measured_speeds(path: Path = SPEEDS_FILE) -> dict:
     except json.JSONDecodeError as error:
         raise ValueError(
             f"The measured training speeds {path} are not valid JSON ({error}): {rerun}."
-        )
+        ) from None
     missing = [key for key in _RECORD_KEYS if key not in record]
     rates = record.get("steps_per_second")
     if (

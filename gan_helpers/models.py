@@ -12,7 +12,7 @@ network's output layers are float32, so images, logits and probabilities (and th
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import keras
 import tensorflow as tf

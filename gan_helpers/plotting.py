@@ -7,8 +7,8 @@ Every function returns the matplotlib Figure; ``show_and_close`` displays one in
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import matplotlib
 
@@ -241,7 +241,7 @@ def tile(images: np.ndarray) -> np.ndarray:
     images = to_display_range(images)
     count, height, width = images.shape[:3]
     side = math.ceil(math.sqrt(count))
-    mosaic = np.ones((side * (height + 1), side * (width + 1)) + images.shape[3:], dtype="float32")
+    mosaic = np.ones((side * (height + 1), side * (width + 1), *images.shape[3:]), dtype="float32")
     for i, image in enumerate(images):
         r, c = divmod(i, side)
         mosaic[

@@ -34,6 +34,7 @@ from .checkpoints import Checkpoints
 from .run_folder import RunFolder, step_of, write_atomically
 from .training import GAN
 
+
 def divergence_bound(gan: GAN) -> float:
     """The largest running d_loss or g_loss a healthy run of ``gan`` reaches; beyond it the run has blown
     up, and it stops as at a NaN. Each loss states its own (``losses.Loss.divergence_bound``): 100 for the

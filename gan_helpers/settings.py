@@ -15,8 +15,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,7 @@ class Settings:
             )
         losses.get(self.loss, self.real_label)  # an unknown loss, or smoothing one without a label
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         """A copy with ``changes`` (field names), e.g. ``BALANCED.replace(d_steps=2)``."""
         unknown = sorted(set(changes) - {field.name for field in dataclasses.fields(self)})
         if unknown:
@@ -106,7 +107,7 @@ class Settings:
             )
         return dataclasses.replace(self, **changes)
 
-    def table(self, other: "Settings", names: tuple[str, str]) -> str:
+    def table(self, other: Settings, names: tuple[str, str]) -> str:
         """This set and ``other`` side by side, one field per line, with ``names`` as column titles."""
         width = max(len(field.name) for field in dataclasses.fields(self))
         lines = [f"{'':<{width}}  {names[0]:>10}  {names[1]:>10}"]

@@ -282,12 +282,13 @@ class GAN(keras.Model):
 
     def sample_noise(self, count):
         """Noise (count, latent_dim) of the settings' distribution for this replica."""
-        if self.settings.noise == "uniform":
-            draw = lambda total, seed: tf.random.stateless_uniform(
-                (total, self.latent_dim), seed, -1.0, 1.0
-            )  # noqa: E731
-        else:
-            draw = lambda total, seed: tf.random.stateless_normal((total, self.latent_dim), seed)  # noqa: E731
+
+        def draw(total, seed):
+            shape = (total, self.latent_dim)
+            if self.settings.noise == "uniform":
+                return tf.random.stateless_uniform(shape, seed, -1.0, 1.0)
+            return tf.random.stateless_normal(shape, seed)
+
         return _distributed.replica_slice(draw, count, self._seed())
 
     def _uniform_integers(self, count, low, high):

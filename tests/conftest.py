@@ -4,9 +4,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import pytest  # noqa: E402
+import pytest
 
-from gan_helpers import datasets, models  # noqa: E402
+from gan_helpers import datasets, models
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -131,7 +131,7 @@ def _stop_with_children(process: subprocess.Popen, grace: float = 15) -> None:
 
 
 @contextmanager
-def chromium(user_data_dir: Path) -> Iterator["selenium.webdriver.Chrome"]:  # noqa: F821
+def chromium(user_data_dir: Path) -> Iterator[selenium.webdriver.Chrome]:  # noqa: F821
     """A headless Chromium (WINDOW pixels) with a fresh profile, driven by Selenium; quit on exit."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -37,7 +37,7 @@ def test_cifar_tree_class_by_name(needs_local_data):
     "name, classes", [("mnist", [10]), ("fashion_mnist", ["sandwich"]), ("cifar10", ["unicorn"])]
 )
 def test_unknown_class_names_what_is_expected(name, classes):
-    with pytest.raises(ValueError, match="expected (an index )?0-9"):
+    with pytest.raises(ValueError, match=r"expected (an index )?0-9"):
         data.load_images(name, classes=classes)
 
 

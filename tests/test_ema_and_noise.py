@@ -85,7 +85,7 @@ def test_uniform_noise_in_the_trainer_and_in_sampling(make_tiny_gan):
     drawn = gan.sample_noise(4000).numpy()
     assert -1.0 <= drawn.min() < -0.99 and 0.99 < drawn.max() <= 1.0 and abs(drawn.mean()) < 0.02
     grid_noise, _ = runs.fixed_grid_inputs(gan)
-    assert -1.0 <= grid_noise.min() and grid_noise.max() <= 1.0
+    assert grid_noise.min() >= -1.0 and grid_noise.max() <= 1.0
     numpy_drawn = sampling.noise(4000, 8, seed=1, distribution="uniform")
     assert abs(numpy_drawn.std() - drawn.std()) < 0.02  # both uniform on [-1, 1]: std 1/sqrt(3)
     normal = make_tiny_gan().sample_noise(4000).numpy()

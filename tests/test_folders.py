@@ -35,7 +35,7 @@ def test_image_folder_streams_batches_that_resume_where_they_stopped(tmp_path):
     ]  # 80 images: more than two epochs
     resumed = [b.numpy() for b in source.batches(8, seed=5, first_batch=6).take(4)]
     assert whole[0].shape == (8, 12, 10, 3) and whole[0].dtype == np.float32
-    assert -1.0 <= min(b.min() for b in whole) and max(b.max() for b in whole) <= 1.0
+    assert min(b.min() for b in whole) >= -1.0 and max(b.max() for b in whole) <= 1.0
     for got, expected in zip(resumed, whole[6:]):
         np.testing.assert_array_equal(got, expected)
     other_seed = [b.numpy() for b in source.batches(8, seed=6).take(10)]
@@ -95,7 +95,7 @@ def test_image_folder_names_unreadable_files_broken_links_and_mixed_kinds(tmp_pa
         ImageFolder(tmp_path)
     (tmp_path / "moved.png").unlink()
     _save(tmp_path / "gray.png", "L")
-    with pytest.raises(ValueError, match="mixes 1 grayscale images .* grayscale=True"):
+    with pytest.raises(ValueError, match=r"mixes 1 grayscale images .* grayscale=True"):
         ImageFolder(tmp_path, holdout=0)
     assert ImageFolder(tmp_path, grayscale=True, holdout=0).image_shape == (6, 6, 1)
     assert ImageFolder(tmp_path, grayscale=False, image_size=(4, 5), holdout=0).image_shape == (
@@ -138,7 +138,7 @@ def test_image_folder_refuses_bad_options(tmp_path, options, message):
 
 def test_image_folder_without_holdout_says_how_to_get_one(tmp_path):
     source = ImageFolder(_folder_of_distinct_images(tmp_path, 5), holdout=0)
-    with pytest.raises(ValueError, match="has no holdout images.*holdout=0.1"):
+    with pytest.raises(ValueError, match=r"has no holdout images.*holdout=0\.1"):
         source.images("holdout")
     with pytest.raises(ValueError, match="Unknown part 'test'"):
         source.images("test")

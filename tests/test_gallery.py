@@ -29,7 +29,10 @@ def test_unfinished_notebook_runs_are_skipped_by_name_without_partial_pictures(
 ):
     images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
     notebook_01 = tmp_path / "artifacts" / "01_dense_mnist_gan"
-    for run in ("A_literal", "B_dense_mnist"):  # both runs trained, but the notebook never judged them
+    for run in (
+        "A_literal",
+        "B_dense_mnist",
+    ):  # both runs trained, but the notebook never judged them
         runs.train(
             make_tiny_gan(),
             images,

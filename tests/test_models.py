@@ -26,7 +26,12 @@ def test_the_spec_s_larger_set_builds_300_600_1200_and_its_reverse():
     discriminator = models.dense_discriminator(units=models.SPEC_UNITS_LARGE[::-1])
     dense_units = [layer.units for layer in generator.layers if hasattr(layer, "units")]
     assert dense_units == [300, 600, 1200, 784]
-    assert [layer.units for layer in discriminator.layers if hasattr(layer, "units")] == [1200, 600, 300, 1]
+    assert [layer.units for layer in discriminator.layers if hasattr(layer, "units")] == [
+        1200,
+        600,
+        300,
+        1,
+    ]
     # 100*300+300 + 300*600+600 + 600*1200+1200 + 1200*784+784, and D's the same way
     assert (generator.count_params(), discriminator.count_params()) == (1_873_684, 1_843_201)
 
@@ -37,7 +42,7 @@ def test_generator_output_is_in_tanh_range_and_d_outputs_probabilities():
     assert images.min() >= -1 and images.max() <= 1
     probabilities = discriminator(images).numpy()
     assert (
-        probabilities.shape == (4, 1) and (0 <= probabilities).all() and (probabilities <= 1).all()
+        probabilities.shape == (4, 1) and (probabilities >= 0).all() and (probabilities <= 1).all()
     )
 
 
@@ -61,7 +66,7 @@ def test_dropout_rates_are_parameters():
     ],
 )
 def test_impossible_image_shape_is_refused(build, shape):
-    with pytest.raises(ValueError, match="Expected image_shape|divisible by"):
+    with pytest.raises(ValueError, match=r"Expected image_shape|divisible by"):
         build(image_shape=shape)
 
 
@@ -131,7 +136,7 @@ def test_halving_width_base_width_scales_the_work_quadratically():
 
 @pytest.mark.parametrize("shape", [(48, 48, 3), (64, 32, 3), (4, 4, 1), (64, 64, 2)])
 def test_halving_width_refuses_sizes_it_cannot_make(shape):
-    with pytest.raises(ValueError, match="power-of-two multiple of 4|Expected image_shape"):
+    with pytest.raises(ValueError, match=r"power-of-two multiple of 4|Expected image_shape"):
         models.halving_width_generator(image_shape=shape)
 
 

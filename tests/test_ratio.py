@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from gan_helpers import config, runs, settings, training
+from gan_helpers import config, runs, settings
 
 
 def _images(count=64, seed=0):

@@ -67,9 +67,9 @@ def test_a_built_network_of_another_image_shape_is_refused_with_the_fix():
 
 
 def test_something_that_is_not_a_network_or_a_builder_is_refused():
-    with pytest.raises(TypeError, match="discriminator must be a keras.Model, a function"):
+    with pytest.raises(TypeError, match=r"discriminator must be a keras\.Model, a function"):
         recipes.dcgan("compact", discriminator="halving_width")
-    with pytest.raises(TypeError, match="The generator builder returned int, not a keras.Model"):
+    with pytest.raises(TypeError, match=r"The generator builder returned int, not a keras\.Model"):
         recipes.dcgan("compact", image_shape=(28, 28, 1), generator=lambda image_shape: 3)
 
 

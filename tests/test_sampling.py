@@ -23,7 +23,7 @@ def test_generate_in_batches_matches_one_call():
 
 
 def test_missing_generator_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="No saved generator at .*generator.keras"):
+    with pytest.raises(FileNotFoundError, match=r"No saved generator at .*generator\.keras"):
         sampling.load_generator(tmp_path)
 
 
@@ -40,7 +40,9 @@ def test_recipe_uses_one_optimizer_per_network_with_the_settings_rates():
     # the dense default with one setting changed
     tuned = recipes.dense_mnist_gan(g_learning_rate=4e-4)
     assert float(tuned.g_optimizer.learning_rate) == pytest.approx(4e-4)
-    assert float(tuned.d_optimizer.learning_rate) == pytest.approx(settings.DENSE_MNIST.d_learning_rate)
+    assert float(tuned.d_optimizer.learning_rate) == pytest.approx(
+        settings.DENSE_MNIST.d_learning_rate
+    )
     assert tuned.settings == settings.DENSE_MNIST.replace(g_learning_rate=4e-4)
 
 

@@ -21,7 +21,7 @@ def test_literal_is_the_assignment_listing_and_balanced_changes_three_values():
 
 
 def test_the_dense_default_is_balanced_with_g_s_learning_rate_above_d_s():
-    assert DENSE_MNIST == BALANCED.replace(d_learning_rate=3e-4, g_learning_rate=6e-4)
+    assert BALANCED.replace(d_learning_rate=3e-4, g_learning_rate=6e-4) == DENSE_MNIST
     # the assignment's rule: the stacked model's (G's) learning rate is higher than D's
     assert DENSE_MNIST.g_learning_rate > DENSE_MNIST.d_learning_rate
 

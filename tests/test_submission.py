@@ -233,7 +233,9 @@ def test_a_missing_folder_or_notebook_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match=f"No folder {tmp_path / 'absent'}"):
         submission.find_notebooks(tmp_path / "absent")
     shutil.copy(REPO / "notebooks" / "01_dense_mnist_gan.ipynb", tmp_path)
-    with pytest.raises(FileNotFoundError, match="No executed copy of 02_dropout_ablation.ipynb, "):
+    with pytest.raises(
+        FileNotFoundError, match=r"No executed copy of 02_dropout_ablation\.ipynb, "
+    ):
         submission.find_notebooks(tmp_path)
 
 
@@ -241,7 +243,7 @@ def test_a_damaged_notebook_file_is_named(tmp_path):
     for name in submission.NOTEBOOKS:
         shutil.copy(REPO / "notebooks" / f"{name}.ipynb", tmp_path)
     (tmp_path / "03_generate_samples.ipynb").write_text("{ not json")
-    with pytest.raises(ValueError, match="03_generate_samples.ipynb is not a readable notebook"):
+    with pytest.raises(ValueError, match=r"03_generate_samples\.ipynb is not a readable notebook"):
         submission.write_submission("Doe Jane", tmp_path, tmp_path / "out")
 
 
