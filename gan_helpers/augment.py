@@ -134,3 +134,14 @@ def flip_left_right(images, seed):
     whose sides differ): ``data.ImageFolder(flip=True)`` applies it so."""
     mirrored = _uniform(seed, 0, [tf.shape(images)[0]]) < 0.5
     return tf.where(mirrored[:, None, None, None], tf.reverse(images, axis=[2]), images)
+
+
+def checked(augment):
+    """``augment`` itself when it is a function augment(images, seed) -> images or None; else a TypeError
+    that says what to pass."""
+    if augment is not None and not callable(augment):
+        raise TypeError(
+            f"augment must be a function augment(images, seed) -> images, or None; got {augment!r}. "
+            f"For DiffAugment's transforms by name, pass augment.diff_augment(['translation'])."
+        )
+    return augment

@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
@@ -358,3 +359,49 @@ def halving_width_discriminator(
     x = layers.Flatten()(MinibatchStdDev()(x) if minibatch_std else x)
     probability = _real_probability(x)
     return keras.Model(images, probability, name="halving_width_discriminator")
+
+
+def copy_of(network: keras.Model) -> keras.Model:
+    """A second network of the same architecture and weights (for the moving average)."""
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    return copy
+
+
+def reseed_random_layers(generator, discriminator, seed: int) -> None:
+    """Set the random-number state of every dropout (or other random) layer in both networks from ``seed``,
+    so the masks depend on the GAN's seed alone, not on what was drawn before the networks were built."""
+    states = [
+        v
+        for network in (generator, discriminator)
+        for v in network.non_trainable_variables
+        if v.path.endswith("seed_generator_state")
+    ]
+    for state, layer_seed in zip(
+        states, np.random.default_rng(seed).integers(0, 2**31, len(states))
+    ):
+        state.assign(np.array([layer_seed, 0], dtype=state.dtype))
+
+
+def check_pair(generator, discriminator, num_classes, mismatched_real) -> None:
+    """Refuse a generator and discriminator that cannot train together as a GAN (``training.GAN``): their
+    inputs must match ``num_classes`` (one input each, or [data, labels] each), ``mismatched_real`` needs
+    labels, and G's images must have the shape D takes."""
+    inputs = (len(generator.inputs), len(discriminator.inputs))
+    if inputs != ((1, 1) if num_classes is None else (2, 2)):
+        raise ValueError(
+            f"Expected {'one input' if num_classes is None else 'two inputs (data, labels)'} "
+            f"per network for num_classes={num_classes}, got {inputs[0]} (generator) and "
+            f"{inputs[1]} (discriminator)."
+        )
+    if num_classes is not None and (int(num_classes) != num_classes or num_classes < 2):
+        raise ValueError(f"num_classes must be an integer >= 2 or None, got {num_classes}.")
+    if mismatched_real and num_classes is None:
+        raise ValueError(
+            "mismatched_real needs a conditional GAN (num_classes); this one has no labels."
+        )
+    if tuple(generator.output_shape[1:]) != tuple(discriminator.inputs[0].shape[1:]):
+        raise ValueError(
+            f"The generator makes images of shape {generator.output_shape[1:]} but the "
+            f"discriminator expects {tuple(discriminator.inputs[0].shape[1:])}."
+        )

@@ -23,11 +23,11 @@ One *step* is one generator update preceded by ``d_steps`` discriminator updates
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from . import _distributed, config, losses, models
+from . import augment as augment_module
 from .callbacks import METRIC_NAMES
 from .settings import LITERAL, Settings
 
@@ -84,19 +84,19 @@ class GAN(keras.Model):
     ):
         super().__init__()
         self.settings = settings.replace(**overrides)
-        _check_networks(generator, discriminator, num_classes, mismatched_real)
+        models.check_pair(generator, discriminator, num_classes, mismatched_real)
         self.generator, self.discriminator = generator, discriminator
         self.logit_discriminator = models.logit_model(discriminator)  # same layers, no sigmoid
         self.objective = losses.get(self.settings.loss, self.settings.real_label)
-        self.ema_generator = None if self.settings.ema is None else _copy_of(generator)
+        self.ema_generator = None if self.settings.ema is None else models.copy_of(generator)
         self.image_shape = tuple(discriminator.inputs[0].shape[1:])
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.num_classes = None if num_classes is None else int(num_classes)
         self.mismatched_real = bool(mismatched_real)
-        self.augment = _checked_augment(augment)
+        self.augment = augment_module.checked(augment)
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
-        _reseed_dropout(generator, discriminator, self.seed)
+        models.reseed_random_layers(generator, discriminator, self.seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         self.built = True  # both networks are built functional models; the GAN itself has no call()
 
@@ -324,55 +324,3 @@ def _call(network, data, labels, training):
     return network(
         [ops.convert_to_tensor(data), ops.convert_to_tensor(labels, "int32")], training=training
     )
-
-
-def _copy_of(network: keras.Model) -> keras.Model:
-    """A second network of the same architecture and weights (for the moving average)."""
-    copy = keras.models.clone_model(network)
-    copy.set_weights(network.get_weights())
-    return copy
-
-
-def _reseed_dropout(generator, discriminator, seed: int) -> None:
-    """Set the random-number state of every dropout (or other random) layer in both networks from ``seed``,
-    so the masks depend on the GAN's seed alone, not on what was drawn before the networks were built."""
-    states = [
-        v
-        for network in (generator, discriminator)
-        for v in network.non_trainable_variables
-        if v.path.endswith("seed_generator_state")
-    ]
-    for state, layer_seed in zip(
-        states, np.random.default_rng(seed).integers(0, 2**31, len(states))
-    ):
-        state.assign(np.array([layer_seed, 0], dtype=state.dtype))
-
-
-def _checked_augment(augment):
-    if augment is not None and not callable(augment):
-        raise TypeError(
-            f"augment must be a function augment(images, seed) -> images, or None; got {augment!r}. "
-            f"For DiffAugment's transforms by name, pass augment.diff_augment(['translation'])."
-        )
-    return augment
-
-
-def _check_networks(generator, discriminator, num_classes, mismatched_real) -> None:
-    inputs = (len(generator.inputs), len(discriminator.inputs))
-    if inputs != ((1, 1) if num_classes is None else (2, 2)):
-        raise ValueError(
-            f"Expected {'one input' if num_classes is None else 'two inputs (data, labels)'} "
-            f"per network for num_classes={num_classes}, got {inputs[0]} (generator) and "
-            f"{inputs[1]} (discriminator)."
-        )
-    if num_classes is not None and (int(num_classes) != num_classes or num_classes < 2):
-        raise ValueError(f"num_classes must be an integer >= 2 or None, got {num_classes}.")
-    if mismatched_real and num_classes is None:
-        raise ValueError(
-            "mismatched_real needs a conditional GAN (num_classes); this one has no labels."
-        )
-    if tuple(generator.output_shape[1:]) != tuple(discriminator.inputs[0].shape[1:]):
-        raise ValueError(
-            f"The generator makes images of shape {generator.output_shape[1:]} but the "
-            f"discriminator expects {tuple(discriminator.inputs[0].shape[1:])}."
-        )
