@@ -166,9 +166,8 @@ def train(
         _save_final_models(gan, run, checkpoints.last_good)
         return history
 
-    run.samples_dir.mkdir(
-        parents=True, exist_ok=True
-    )  # a run that trains has its folder from the start
+    # a run that trains has its samples folder from the start
+    run.samples_dir.mkdir(parents=True, exist_ok=True)
     callback = RunCallback(
         run=run,
         checkpoints=checkpoints,

@@ -87,14 +87,6 @@ class Settings:
                 f"Got d_steps={self.d_steps} and g_steps={self.g_steps}: give the D:G ratio with one "
                 f"side 1, e.g. d_steps=3 (3:1, D trains more) or g_steps=10 (1:10, G trains more)."
             )
-        # Numbers as Python int/float (numpy scalars too: they must save as JSON and compile in Keras).
-        for name, rule in RULES.items():
-            object.__setattr__(self, name, rule.checked(name, getattr(self, name)))
-        if self.d_steps > 1 and self.g_steps > 1:
-            raise ValueError(
-                f"Got d_steps={self.d_steps} and g_steps={self.g_steps}: give the D:G ratio with one "
-                f"side 1, e.g. d_steps=3 (3:1, D trains more) or g_steps=10 (1:10, G trains more)."
-            )
         losses.get(self.loss, self.real_label)  # an unknown loss, or smoothing one without a label
 
     def replace(self, **changes) -> Settings:
