@@ -255,9 +255,13 @@ class Checkpoints:
             ends = f"step {history[-1]['step']}" if history else "no step"
             raise Untrusted(f"it holds step {step} but a history up to {ends}", set_aside=True)
         updates = int(arrays[self._name_of(self.gan.g_optimizer.iterations)])
+        expected = step * self.gan.settings.g_steps  # g_steps G updates per step
         skips = isinstance(self.gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
-        if updates > step or (updates < step and not skips):
-            raise Untrusted(f"its generator optimizer made {updates} updates in {step} steps")
+        if updates > expected or (updates < expected and not skips):
+            raise Untrusted(
+                f"its generator optimizer made {updates} updates in {step} steps "
+                f"(expected {expected}: {self.gan.settings.g_steps} per step)"
+            )
         previous, earlier = _readable_meta(older)
         if previous is not None and history[: len(earlier["history"])] != earlier["history"]:
             raise Untrusted(

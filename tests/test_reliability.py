@@ -393,15 +393,24 @@ def test_a_checkpoint_written_before_arrays_had_names_resumes_the_same_run(tmp_p
     resumed = train_child.tiny_gan()
     history = _train(resumed, run.path, 30, progress=False)
     assert "Resuming from step 20" in capsys.readouterr().out
+    # The same run as today's trainer from scratch, to rounding: that checkpoint's 20 steps computed the
+    # cross-entropy from D's probabilities, today's from its logits (the same function, other rounding). An
+    # array mapped to the wrong variable would differ by far more.
     straight = train_child.tiny_gan()
-    assert _losses(_train(straight, tmp_path / "new", 30, progress=False)) == _losses(history)
+    rows = _losses(_train(straight, tmp_path / "new", 30, progress=False))
+    assert [row["step"] for row in rows] == [row["step"] for row in history]
+    np.testing.assert_allclose(
+        [[row[k] for k in sorted(row)] for row in rows],
+        [[row[k] for k in sorted(row)] for row in _losses(history)],
+        rtol=1e-4,
+    )
     for network in ("generator", "discriminator"):
         for a, b in zip(
             getattr(straight, network).get_weights(),
             getattr(resumed, network).get_weights(),
             strict=True,
         ):
-            np.testing.assert_array_equal(a, b)
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
 # --- A checkpoint is checked before it is trusted ----------------------------------------------------------
