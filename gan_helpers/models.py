@@ -174,7 +174,8 @@ def dense_discriminator(
 ) -> keras.Model:
     """The assignment's dense D: 784 -> Dense ``units`` (LeakyReLU 0.2 after each, Dropout after the first
     two) -> 1 sigmoid. ``units`` defaults to the spec's smaller set reversed, 1000 -> 500 -> 200; pass
-    ``SPEC_UNITS_LARGE[::-1]`` for the other. The spec gives no dropout rate: 0.3 is this bundle's.
+    ``SPEC_UNITS_LARGE[::-1]`` for the other. The spec gives no dropout rate and no LeakyReLU slope:
+    0.3 and 0.2 are this bundle's.
 
     ``dropout_rates`` follow the first ``len(dropout_rates)`` hidden layers; a rate of 0 drops the layer.
     With ``num_classes``, a conditional D: inputs [images, labels (N,) int], the one-hot label joined to the
