@@ -2,6 +2,7 @@
 
 Run: python benchmarks/time_to_quality.py [--minutes 10 | --steps N] [--every 1000] [--samples 10000]
                                           [--batch-size 128] [--literal] [--set NAME=VALUE ...]
+                                          [--units 200,500,1000] [--minibatch-std]
                                           [--mixed-precision] [--log results.jsonl]
 
 Trains the assignment's dense networks with ``settings.BALANCED`` (``--literal``: ``settings.LITERAL``),
@@ -70,6 +71,11 @@ def main():
         help="G's hidden layer sizes, comma-separated (D takes them reversed); "
         "the spec's two sets are 200,500,1000 and 300,600,1200",
     )
+    parser.add_argument(
+        "--minibatch-std",
+        action="store_true",
+        help="give D the minibatch standard-deviation feature (models.MinibatchStdDev)",
+    )
     parser.add_argument("--run-dir", default=None, help="default: a temporary folder")
     parser.add_argument("--mixed-precision", action="store_true", help="bf16 on CPU, fp16 on GPU")
     parser.add_argument(
@@ -90,7 +96,9 @@ def main():
     print(f"settings: {chosen}, batch size {args.batch_size}")
     units = tuple(int(n) for n in args.units.split(","))
     print(f"hidden units: G {units}, D {tuple(reversed(units))}")
-    gan = recipes.dense_mnist_gan(settings=chosen, seed=0, units=units)
+    gan = recipes.dense_mnist_gan(
+        settings=chosen, seed=0, units=units, minibatch_std=args.minibatch_std
+    )
     reference = judge.reference
     print(
         f"real MNIST reference: CS {reference['classifier_score']:.2f}  FCD {reference['frechet_distance']:.2f}"
@@ -141,6 +149,7 @@ def main():
                             "settings": str(chosen),
                             "batch_size": args.batch_size,
                             "units": list(units),
+                            "minibatch_std": args.minibatch_std,
                             "step": step,
                             "minutes": seconds / 60,
                             **{

@@ -22,7 +22,8 @@ from pathlib import Path
 
 STEPS_IN_TEN_MINUTES = {128: 15_000, 64: 26_000, 256: 8_000}
 
-# name: (batch size, --set arguments); every setting starts from settings.BALANCED. With a moving average, a
+# name: (batch size, --set arguments[, other time_to_quality.py flags]); every setting starts from
+# settings.BALANCED. With a moving average, a
 # run also measures its live G, which trains exactly as it would without the average (same seed): the
 # "live" columns of "balanced + EMA 0.999" are the balanced settings without EMA.
 SEARCH = {
@@ -52,6 +53,8 @@ SEARCH |= {
     "DENSE_MNIST + top-k 0.999/0.5": (128, [*DENSE_MNIST, "top_k_decay=0.999", "top_k_floor=0.5"]),
     "DENSE_MNIST + R1 1 every 4": (128, [*DENSE_MNIST, "r1_weight=1", "r1_interval=4"]),
     "DENSE_MNIST + EMA 0.9999": (128, [*DENSE_MNIST, "ema=0.9999"]),
+    "DENSE_MNIST + R1 0.1 every 4": (128, [*DENSE_MNIST, "r1_weight=0.1", "r1_interval=4"]),
+    "DENSE_MNIST + minibatch std": (128, DENSE_MNIST, ["--minibatch-std"]),
     "DENSE_MNIST, hinge": (128, [*DENSE_MNIST, "loss=hinge", "real_label=1.0"]),
     "DENSE_MNIST, least squares": (128, [*DENSE_MNIST, "loss=least-squares", "real_label=1.0"]),
     "DENSE_MNIST, wgan-gp": (
@@ -66,7 +69,7 @@ SEARCH |= {
 
 
 def run(name: str, log: Path) -> None:
-    batch_size, changes = SEARCH[name]
+    batch_size, changes, *flags = SEARCH[name]
     command = [
         sys.executable,
         str(Path(__file__).with_name("time_to_quality.py")),
@@ -79,6 +82,7 @@ def run(name: str, log: Path) -> None:
         "--name",
         name,
         *[argument for change in changes for argument in ("--set", change)],
+        *(flags[0] if flags else []),
     ]
     print(f"=== {name}: {' '.join(command[1:])}", flush=True)
     subprocess.run(command, check=True)

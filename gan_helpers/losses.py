@@ -48,6 +48,7 @@ class Loss:
     image: D's objective is ``real_part(real) + fake_part(fake)``."""
 
     name: str
+    axis_label: str  # what a plot of the losses calls their values
     divergence_bound: float
     penalty = None
 
@@ -75,6 +76,7 @@ class NonSaturating(Loss):
     """
 
     name = "bce"
+    axis_label = "binary cross-entropy"
     divergence_bound = 100.0
 
     def __init__(self, real_label: float = 1.0):
@@ -105,6 +107,7 @@ class Hinge(Loss):
     """
 
     name = "hinge"
+    axis_label = "hinge loss"
     divergence_bound = 100.0
 
     def real_part(self, real):
@@ -128,6 +131,7 @@ class LeastSquares(Loss):
     """
 
     name = "least-squares"
+    axis_label = "squared error"
     divergence_bound = 100.0
 
     def real_part(self, real):
@@ -159,6 +163,7 @@ class WassersteinGP(Loss):
     """
 
     name = "wgan-gp"
+    axis_label = "critic score gap + penalty"
     divergence_bound = 10_000.0
 
     def __init__(self, weight: float = 10.0, drift: float = 1e-3):

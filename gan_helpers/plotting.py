@@ -21,6 +21,8 @@ if (
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import assessment
+from .losses import LOSSES
 from .run_folder import RunFolder, write_atomically
 
 
@@ -117,13 +119,17 @@ def plot_curves(
 
 
 def plot_losses(
-    history, title: str = "Losses during training", panel_per_run: bool = False
+    history,
+    title: str = "Losses during training",
+    panel_per_run: bool = False,
+    loss: str | None = "bce",
 ) -> plt.Figure:
-    """D loss and GAN (generator) loss against step."""
+    """D loss and GAN (generator) loss against step, the axis named after ``loss`` (a name in
+    ``losses.LOSSES``; None for runs with different losses, each panel on its own scale)."""
     return plot_curves(
         history,
         ["d_loss", "g_loss"],
-        "binary cross-entropy",
+        LOSSES[loss].axis_label if loss else "loss (each run's own)",
         title,
         labels={"d_loss": "D loss", "g_loss": "GAN loss"},
         panel_per_run=panel_per_run,
@@ -207,6 +213,35 @@ def show_run_comparison(
         paths.append(Path(f"{save_prefix}_{kind}.png"))
         show_and_close(figure, show=show, save_to=paths[-1])
     return paths
+
+
+def show_class_samples(
+    results: Mapping[str, Mapping], out_dir: str | Path, count: int = 25
+) -> None:
+    """The final fixed-noise grids of the classes' runs (``recipes.class_dcgan_run`` results) side by side (saved as
+    out_dir/final_samples.png); then for each class, ``count`` of its judged samples at random beside the
+    ``count`` that the classifier is surest belong to the class (chosen, as labs show them), saved as
+    out_dir/<class>_random_and_chosen.png."""
+    steps = {result["history"][-1]["step"] for result in results.values()}
+    show_and_close(
+        compare_grids(
+            {name: r["final_grid"] for name, r in results.items()},
+            title=f"fixed-noise grids after {max(steps):,} steps",
+        ),
+        save_to=Path(out_dir) / "final_samples.png",
+    )
+    for name, result in results.items():
+        chosen = assessment.most_confident(
+            result["metrics"]["probabilities"], count, intended_class=result["class_index"]
+        )
+        grids = {
+            "random samples": result["samples"][:count],
+            f"chosen: the {count} the classifier is surest are {name}": result["samples"][chosen],
+        }
+        show_and_close(
+            compare_grids(grids, title=name),
+            save_to=Path(out_dir) / f"{name.replace(' ', '_')}_random_and_chosen.png",
+        )
 
 
 def image_rows(

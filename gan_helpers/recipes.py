@@ -8,7 +8,7 @@ from pathlib import Path
 
 import keras
 
-from . import assessment, config, data, datasets, models, plotting, runs, sampling, training
+from . import assessment, config, data, datasets, models, runs, sampling, training
 from .run_folder import RunFolder
 from .settings import BALANCED, DENSE_MNIST, Settings
 
@@ -279,8 +279,8 @@ def dense_mnist_run(
     **overrides,
 ) -> dict:
     """One named configuration of the dense MNIST GAN (or of the networks given, as in ``dcgan``), trained
-    (or resumed, or reloaded) in ``run_dir`` (default out_dir/<name>) and judged; prints its wall time and
-    class coverage. Returns ``train_and_assess``'s dict."""
+    (or resumed, or reloaded) in ``run_dir`` (default out_dir/<name>) and judged. Returns
+    ``train_and_assess``'s dict plus "name"; ``describe_run`` sums it up."""
     gan = dense_mnist_gan(
         dropout_rates=dropout_rates,
         settings=settings,
@@ -300,31 +300,16 @@ def dense_mnist_run(
         sample_interval=min(sample_interval, steps),
         seed=seed,
     )
-    print(
-        f"{name}: {result['seconds'] / 60:.1f} min; {assessment.describe_coverage(result['metrics'])}"
-    )
-    return result
+    return {**result, "name": name}
 
 
-def class_judge(
-    dataset: str, classes: Sequence[int | str], out_dir: str | Path, test_samples: int | None = None
-) -> keras.Model:
-    """Show 25 real training images of each class (saved as out_dir/real_images.png), then load the shipped
-    classifier for ``dataset`` and print its accuracy on the real test set (its first ``test_samples``
-    images; all by default), so a reader knows how far to trust its verdicts. Returns the classifier."""
-    plotting.show_and_close(
-        plotting.compare_grids(
-            {name: data.load_images(dataset, classes=name)[:25] for name in classes},
-            title="Real training images, one class per GAN",
-        ),
-        save_to=Path(out_dir) / "real_images.png",
-    )
+def class_classifier(dataset: str, test_samples: int | None = None) -> tuple[keras.Model, float]:
+    """The shipped classifier for ``dataset`` and its accuracy in [0, 1] on the real test set (its first
+    ``test_samples`` images; all by default), so a reader knows how far to trust its verdicts."""
     classifier = assessment.load_classifier(assessment.classifier_path(dataset))
     x_test, y_test = data.load_images(dataset, split="test", return_labels=True)
     x_test, y_test = x_test[:test_samples], y_test[:test_samples]
-    accuracy = assessment.accuracy(assessment.classify(classifier, x_test)[0], y_test)
-    print(f"classifier accuracy on {len(x_test):,} real {dataset} test images: {accuracy:.2%}")
-    return classifier
+    return classifier, assessment.accuracy(assessment.classify(classifier, x_test)[0], y_test)
 
 
 def ratio_label(d_steps: int = 1, g_steps: int = 1) -> str:
@@ -359,12 +344,12 @@ def class_dcgan_run(
     ``functools.partial(models.halving_width_generator, base_width=64)``), so that each class starts from
     fresh weights; None takes the dataset's DCGAN (``DATASET_ARCHITECTURE``).
 
-    Trains (or resumes, or reloads; with ``tensorboard``, logging to the run's tensorboard/ folder), saves
-    the loss plot as losses.png in the run folder and shows it, and judges ``eval_samples`` generated
-    images against that class's real test images, with up to ``eval_samples`` real training images of the
-    class as the reference.
-    Returns ``train_and_assess``'s dict plus "reference" (the real images' metrics) and "ratio"
-    (``ratio_label``).
+    Trains (or resumes, or reloads; with ``tensorboard``, logging to the run's tensorboard/ folder) and
+    judges ``eval_samples`` generated images against that class's real test images, with up to
+    ``eval_samples`` real training images of the class as the reference.
+    Returns ``train_and_assess``'s dict plus "name" (class and ratio), "reference" (the real images'
+    metrics), "dataset", "class_name", "class_index" and "ratio" (``ratio_label``); ``describe_run`` sums
+    it up.
     """
     for role, builder in (("generator", generator), ("discriminator", discriminator)):
         if isinstance(builder, keras.Model):
@@ -407,44 +392,32 @@ def class_dcgan_run(
         show_samples=show_samples,
         tensorboard=tensorboard,
     )
-    plotting.show_and_close(
-        plotting.plot_losses(result["history"], title=f"{name}: losses, {ratio}"),
-        save_to=run_dir / "losses.png",
-    )
-    print(
-        f"{name} ({ratio}): {result['history'][-1]['step']} steps in {result['seconds'] / 60:.1f} min; "
-        f"class accuracy {result['metrics']['class_accuracy']:.1%} "
-        f"(real images: {judge.reference['class_accuracy']:.1%}); run folder {run_dir}"
-    )
-    return {**result, "reference": judge.reference, "dataset": dataset, "ratio": ratio}
+    return {
+        **result,
+        "name": f"{name} ({ratio})",
+        "reference": judge.reference,
+        "dataset": dataset,
+        "class_name": name,
+        "class_index": index,
+        "ratio": ratio,
+    }
 
 
-def show_class_samples(results: dict[str, dict], out_dir: str | Path, count: int = 25) -> None:
-    """The final fixed-noise grids of the classes' runs (``class_dcgan_run`` results) side by side (saved as
-    out_dir/final_samples.png); then for each class, ``count`` of its judged samples at random beside the
-    ``count`` that the classifier is surest belong to the class (chosen, as labs show them), saved as
-    out_dir/<class>_random_and_chosen.png."""
-    steps = {result["history"][-1]["step"] for result in results.values()}
-    plotting.show_and_close(
-        plotting.compare_grids(
-            {name: r["final_grid"] for name, r in results.items()},
-            title=f"fixed-noise grids after {max(steps):,} steps",
-        ),
-        save_to=Path(out_dir) / "final_samples.png",
+def describe_run(result: dict) -> str:
+    """One line on a ``dense_mnist_run`` or ``class_dcgan_run`` result: its steps and minutes of training,
+    then the class coverage (a run over all classes) or the class accuracy against the real images' (a
+    one-class run), and the run's folder."""
+    metrics = result["metrics"]
+    verdict = (
+        f"class accuracy {metrics['class_accuracy']:.1%} "
+        f"(real images: {result['reference']['class_accuracy']:.1%})"
+        if "class_index" in result
+        else assessment.describe_coverage(metrics)
     )
-    for name, result in results.items():
-        index = datasets.get(result["dataset"]).class_index(name)
-        chosen = assessment.most_confident(
-            result["metrics"]["probabilities"], count, intended_class=index
-        )
-        grids = {
-            "random samples": result["samples"][:count],
-            f"chosen: the {count} the classifier is surest are {name}": result["samples"][chosen],
-        }
-        plotting.show_and_close(
-            plotting.compare_grids(grids, title=name),
-            save_to=Path(out_dir) / f"{name.replace(' ', '_')}_random_and_chosen.png",
-        )
+    return (
+        f"{result['name']}: {result['history'][-1]['step']:,} steps in {result['seconds'] / 60:.1f} min; "
+        f"{verdict}; run folder {result['run_dir']}"
+    )
 
 
 # For one-class generators; class coverage says nothing there (every image should be the one class).

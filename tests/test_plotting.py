@@ -24,6 +24,16 @@ def test_grid_and_curves_have_titles_and_labelled_axes():
         assert len(axis.get_lines()) in (2, 4)
 
 
+def test_the_loss_axis_is_named_after_the_loss():
+    history = [{"step": s, "d_loss": 0.6, "g_loss": 0.9} for s in (100, 200)]
+    assert plotting.plot_losses(history).axes[0].get_ylabel() == "binary cross-entropy"
+    assert plotting.plot_losses(history, loss="hinge").axes[0].get_ylabel() == "hinge loss"
+    mixed = plotting.plot_losses({"a": history, "b": history}, panel_per_run=True, loss=None)
+    assert [axis.get_ylabel() for axis in mixed.axes] == ["loss (each run's own)"] * 2
+    with pytest.raises(KeyError):
+        plotting.plot_losses(history, loss="no such loss")
+
+
 def test_noise_needs_square_length():
     assert len(plotting.noise_as_images(np.zeros((10, 100))).axes) == 10
     with pytest.raises(ValueError, match="perfect square"):
@@ -111,3 +121,22 @@ def test_a_run_comparison_shows_and_saves_losses_accuracies_and_final_grids(tmp_
         "ratio_samples.png",
     ]
     assert all(path.stat().st_size > 1000 for path in paths)
+
+
+def test_class_samples_save_the_final_grids_and_each_class_random_beside_chosen(tmp_path):
+    history = [{"step": 30}]
+    probabilities = np.full((30, 10), 0.05)
+    probabilities[[4, 9], 7] = 0.9  # the two images the classifier is surest are class 7
+    samples = np.linspace(-1, 1, 30)[:, None, None, None] * np.ones((30, 8, 8, 1))
+    results = {
+        "sneaker": {
+            "history": history,
+            "final_grid": np.zeros((25, 8, 8, 1)),
+            "metrics": {"probabilities": probabilities},
+            "samples": samples,
+            "class_index": 7,
+        }
+    }
+    plotting.show_class_samples(results, tmp_path, count=2)
+    assert (tmp_path / "final_samples.png").stat().st_size > 1000
+    assert (tmp_path / "sneaker_random_and_chosen.png").stat().st_size > 1000
