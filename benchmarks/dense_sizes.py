@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 from flops import gan_step_flops
-from train_speed import BATCH, trainer_steps_per_second
+from train_speed import BATCH, interleaved_rates
 
 from gan_helpers import models, recipes
 
@@ -42,10 +42,7 @@ def main():
     args = parser.parse_args()
     images = np.random.default_rng(0).uniform(-1, 1, (10_000, 28, 28, 1)).astype("float32")
     gans = {name: recipes.dense_mnist_gan(units=units) for name, units in SIZE_SETS.items()}
-    rates = {name: [] for name in gans}
-    for _ in range(args.repeats):
-        for name, gan in gans.items():
-            rates[name] += trainer_steps_per_second(gan, images, args.steps, repeats=1)
+    rates = interleaved_rates(gans, images, args.steps, args.repeats)
     reference = statistics.median(rates["spec, smaller"])
     print(f"{'sizes (G; D reversed)':<42}{'GFLOP/step':>11}{'steps/s':>9}{'ratio':>7}  all repeats")
     for name, gan in gans.items():

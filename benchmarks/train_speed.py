@@ -153,6 +153,18 @@ def trainer_steps_per_second(
     return rates
 
 
+def interleaved_rates(
+    gans: dict[str, training.GAN], images: np.ndarray, steps: int, repeats: int
+) -> dict[str, list[float]]:
+    """Each GAN's steps/s over ``repeats`` timings of ``steps`` steps, the GANs interleaved repeat by repeat so
+    that a shared machine's drift hits them alike: {name: [rate per repeat]}."""
+    rates = {name: [] for name in gans}
+    for _ in range(repeats):
+        for name, gan in gans.items():
+            rates[name] += trainer_steps_per_second(gan, images, steps, repeats=1)
+    return rates
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
