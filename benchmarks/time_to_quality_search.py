@@ -55,6 +55,8 @@ SEARCH |= {
     "DENSE_MNIST + EMA 0.9999": (128, [*DENSE_MNIST, "ema=0.9999"]),
     "DENSE_MNIST + R1 0.1 every 4": (128, [*DENSE_MNIST, "r1_weight=0.1", "r1_interval=4"]),
     "DENSE_MNIST + minibatch std": (128, DENSE_MNIST, ["--minibatch-std"]),
+    "DENSE_MNIST, dropout 0.2": (128, DENSE_MNIST, ["--dropout", "0.2,0.2"]),
+    "DENSE_MNIST, dropout 0.1": (128, DENSE_MNIST, ["--dropout", "0.1,0.1"]),
     "DENSE_MNIST, hinge": (128, [*DENSE_MNIST, "loss=hinge", "real_label=1.0"]),
     "DENSE_MNIST, least squares": (128, [*DENSE_MNIST, "loss=least-squares", "real_label=1.0"]),
     "DENSE_MNIST, wgan-gp": (
