@@ -140,13 +140,19 @@ class RunFolder:
             FileNotFoundError: no generator.keras yet (train the run first).
             ValueError: the file is damaged (re-running the training cell rewrites it from the checkpoint).
         """
-        name = self.generator_file.name
+        return self._final_model(self.generator_file, "saved generator")
+
+    def discriminator(self):
+        """The saved final discriminator (a keras.Model); raises as ``generator`` does."""
+        return self._final_model(self.discriminator_file, "saved discriminator")
+
+    def _final_model(self, path: Path, what: str):
         return load_model_file(
-            self.generator_file,
-            "saved generator",
-            f"run the notebook that trains it first (its run folder holds {name}).",
+            path,
+            what,
+            f"run the notebook that trains it first (its run folder holds {path.name}).",
             f"Re-run the notebook that trains it: the run reloads its last checkpoint and saves "
-            f"{name} again.",
+            f"{path.name} again.",
         )
 
     # --- Checkpoints -------------------------------------------------------------------------------

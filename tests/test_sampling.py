@@ -87,3 +87,55 @@ def test_dcgan_recipe_builds_the_named_networks_at_other_sizes():
     )
     with pytest.raises(ValueError, match="Unknown DCGAN architecture 'vgg'"):
         recipes.dcgan("vgg")
+
+
+def _brightness_judge(pixels: int):
+    """A discriminator whose logit is an image's mean pixel: it finds the brightest images most real."""
+    import keras
+
+    images = keras.Input((2, 2, 1))
+    logit = keras.layers.Dense(1, name=models.LOGIT_LAYER, kernel_initializer="ones")(
+        keras.layers.Flatten()(images) / pixels
+    )
+    return keras.Model(images, keras.layers.Activation("sigmoid")(logit))
+
+
+def test_the_discriminator_keeps_the_samples_it_scores_most_real_in_drawing_order():
+    import keras
+
+    noise = keras.Input((4,))  # a generator that shows its noise as a 2x2 image
+    generator = keras.Model(noise, keras.layers.Reshape((2, 2, 1))(noise))
+    kept = sampling.sample_kept_by_discriminator(
+        generator, _brightness_judge(4), count=6, keep=0.5, seed=3
+    )
+    drawn = sampling.noise(12, 4, seed=3)
+    brightest = np.sort(np.argsort(-drawn.mean(axis=1))[:6])
+    np.testing.assert_allclose(kept.reshape(6, 4), drawn[brightest], atol=1e-6)
+    everything = sampling.sample_kept_by_discriminator(generator, _brightness_judge(4), 5, keep=1.0)
+    np.testing.assert_allclose(everything, sampling.sample(generator, 5), atol=1e-6)
+
+
+def test_keeping_by_the_discriminator_refuses_a_bad_share_and_a_conditional_generator():
+    generator = models.dense_generator(latent_dim=4, units=(8,), image_shape=(2, 2, 1))
+    for keep in (0.0, 1.5):
+        with pytest.raises(ValueError, match=r"keep is the share of samples kept, in \(0, 1\]"):
+            sampling.sample_kept_by_discriminator(generator, _brightness_judge(4), 5, keep=keep)
+    conditional = models.dense_generator(
+        latent_dim=4, units=(8,), image_shape=(2, 2, 1), num_classes=10
+    )
+    with pytest.raises(ValueError, match="takes an unconditional generator"):
+        sampling.sample_kept_by_discriminator(conditional, _brightness_judge(4), 5)
+
+
+def test_a_run_folder_loads_its_discriminator_or_says_it_is_missing(tmp_path):
+    from gan_helpers.run_folder import RunFolder
+
+    run = RunFolder(tmp_path)
+    with pytest.raises(
+        FileNotFoundError, match=r"No saved discriminator at .*discriminator\.keras"
+    ):
+        run.discriminator()
+    judge = _brightness_judge(4)
+    judge.save(run.discriminator_file)
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 2, 2, 1)).astype("float32")
+    np.testing.assert_allclose(run.discriminator()(images), judge(images), atol=1e-6)
