@@ -3,16 +3,17 @@
 Run: python benchmarks/time_to_quality.py [--minutes 10 | --steps N] [--every 1000] [--samples 10000]
                                           [--batch-size 128] [--literal] [--set NAME=VALUE ...]
                                           [--units 200,500,1000] [--dropout 0.3,0.3]
-                                          [--minibatch-std]
+                                          [--minibatch-std] [--keep 0.8]
                                           [--mixed-precision] [--log results.jsonl]
 
 Trains the assignment's dense networks with ``settings.BALANCED`` (``--literal``: ``settings.LITERAL``),
 with single settings changed by ``--set`` (e.g. ``--set g_learning_rate=4e-4 --set ema=none``), and every
 ``--every`` steps judges the generator the notebooks use (the moving average of G's weights when the
-settings have one, and then the live G as well) on ``--samples`` images with the shipped MNIST classifier.
-Training time excludes the judging. It stops after ``--minutes`` of training, or after ``--steps`` steps
-(to compare settings at the same number of steps on a machine shared with other work). ``--log`` appends
-one JSON line per measurement. Needs MNIST (GAN_DATA_DIR or the keras download).
+settings have one, and then the live G as well; with ``--keep`` below 1, also the share of its samples the
+final D scores most real) on ``--samples`` images with the shipped MNIST classifier. Training time excludes
+the judging. It stops after ``--minutes`` of training, or after ``--steps`` steps (to compare settings at
+the same number of steps on a machine shared with other work). ``--log`` appends one JSON line per
+measurement. Needs MNIST (GAN_DATA_DIR or the keras download).
 """
 
 from __future__ import annotations
@@ -82,6 +83,13 @@ def main():
         action="store_true",
         help="give D the minibatch standard-deviation feature (models.MinibatchStdDev)",
     )
+    parser.add_argument(
+        "--keep",
+        type=float,
+        default=1.0,
+        help="below 1, also judge the share of samples the final D scores most real "
+        "(sampling.sample_kept_by_discriminator)",
+    )
     parser.add_argument("--run-dir", default=None, help="default: a temporary folder")
     parser.add_argument("--mixed-precision", action="store_true", help="bf16 on CPU, fp16 on GPU")
     parser.add_argument(
@@ -114,11 +122,23 @@ def main():
     print(
         f"real MNIST reference: CS {reference['classifier_score']:.2f}  FCD {reference['frechet_distance']:.2f}"
     )
-    judged = (
-        {"": gan.sampling_generator, "live ": gan.generator}
-        if gan.ema_generator
-        else {"": gan.generator}
-    )
+
+    def sampled_by(generator):
+        return lambda: sampling.sample(generator, args.samples, seed=1, distribution=chosen.noise)
+
+    # what is judged at each measurement: name -> a function that draws the images
+    judged = {"": sampled_by(gan.sampling_generator)}
+    if gan.ema_generator:
+        judged["live "] = sampled_by(gan.generator)
+    if args.keep < 1.0:
+        judged["kept "] = lambda: sampling.sample_kept_by_discriminator(
+            gan.sampling_generator,
+            gan.discriminator,
+            args.samples,
+            keep=args.keep,
+            seed=1,
+            distribution=chosen.noise,
+        )
     print(
         f"{'step':>7}{'train min':>11}"
         + "".join(f"{name + 'CS':>9}{name + 'FCD':>10}" for name in judged)
@@ -138,10 +158,7 @@ def main():
             show_samples=False,
         )
         seconds = history[-1]["seconds"]
-        metrics = {
-            name: judge(sampling.sample(generator, args.samples, seed=1, distribution=chosen.noise))
-            for name, generator in judged.items()
-        }
+        metrics = {name: judge(draw()) for name, draw in judged.items()}
         print(
             f"{step:>7}{seconds / 60:>11.2f}"
             + "".join(
@@ -162,6 +179,7 @@ def main():
                             "units": list(units),
                             "dropout_rates": list(dropout_rates),
                             "minibatch_std": args.minibatch_std,
+                            "keep": args.keep,
                             "step": step,
                             "minutes": seconds / 60,
                             **{

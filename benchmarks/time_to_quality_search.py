@@ -57,6 +57,11 @@ SEARCH |= {
     "DENSE_MNIST + minibatch std": (128, DENSE_MNIST, ["--minibatch-std"]),
     "DENSE_MNIST, dropout 0.2": (128, DENSE_MNIST, ["--dropout", "0.2,0.2"]),
     "DENSE_MNIST, dropout 0.1": (128, DENSE_MNIST, ["--dropout", "0.1,0.1"]),
+    "DENSE_MNIST, dropout 0.2, D keeps 80 %": (
+        128,
+        DENSE_MNIST,
+        ["--dropout", "0.2,0.2", "--keep", "0.8"],
+    ),
     "DENSE_MNIST, hinge": (128, [*DENSE_MNIST, "loss=hinge", "real_label=1.0"]),
     "DENSE_MNIST, least squares": (128, [*DENSE_MNIST, "loss=least-squares", "real_label=1.0"]),
     "DENSE_MNIST, wgan-gp": (
@@ -92,13 +97,15 @@ def run(name: str, log: Path) -> None:
 
 def table(log: Path) -> str:
     """Per setting and step: the classifier score of the generator the notebooks use with its two halves
-    (balance / blur, where logged: CS = balance / blur), FCD, digits covered, and the live G's CS and FCD."""
+    (balance / blur, where logged: CS = balance / blur), FCD, digits covered, the live G's CS and FCD, and
+    where logged (``--keep``) those of the samples the final D keeps."""
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     width = max(24, *(len(row["name"]) + 1 for row in rows))
     lines = [
         (
             f"{'setting':<{width}}{'batch':>6}{'step':>8}{'train min':>11}{'CS':>7}{'balance':>9}"
             f"{'blur':>7}{'FCD':>8}{'classes':>9}{'live CS':>9}{'live FCD':>10}"
+            f"{'kept CS':>9}{'kept FCD':>10}"
         )
     ]
     nan = float("nan")
@@ -110,6 +117,8 @@ def table(log: Path) -> str:
                 f"{row.get('sampled_blur', nan):>7.3f}{row['sampled_frechet_distance']:>8.1f}"
                 f"{row['sampled_covered']:>9.0f}{row.get('live_classifier_score', nan):>9.2f}"
                 f"{row.get('live_frechet_distance', nan):>10.1f}"
+                f"{row.get('kept_classifier_score', nan):>9.2f}"
+                f"{row.get('kept_frechet_distance', nan):>10.1f}"
             )
     return "\n".join(lines)
 
