@@ -3,7 +3,7 @@
 Run: python benchmarks/time_to_quality.py [--minutes 10 | --steps N] [--every 1000] [--samples 10000]
                                           [--batch-size 128] [--literal] [--set NAME=VALUE ...]
                                           [--units 200,500,1000] [--dropout 0.3,0.3]
-                                          [--minibatch-std] [--keep 0.8]
+                                          [--minibatch-std] [--keep 0.8] [--seed 0]
                                           [--mixed-precision] [--log results.jsonl]
 
 Trains the assignment's dense networks with ``settings.BALANCED`` (``--literal``: ``settings.LITERAL``),
@@ -90,6 +90,12 @@ def main():
         help="below 1, also judge the share of samples the final D scores most real "
         "(sampling.sample_kept_by_discriminator)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="the run's seed: initial weights, noise, dropout and data order (the judged noise stays 1)",
+    )
     parser.add_argument("--run-dir", default=None, help="default: a temporary folder")
     parser.add_argument("--mixed-precision", action="store_true", help="bf16 on CPU, fp16 on GPU")
     parser.add_argument(
@@ -113,7 +119,7 @@ def main():
     print(f"hidden units: G {units}, D {tuple(reversed(units))}; D's dropout rates {dropout_rates}")
     gan = recipes.dense_mnist_gan(
         settings=chosen,
-        seed=0,
+        seed=args.seed,
         units=units,
         dropout_rates=dropout_rates,
         minibatch_std=args.minibatch_std,
@@ -180,6 +186,7 @@ def main():
                             "dropout_rates": list(dropout_rates),
                             "minibatch_std": args.minibatch_std,
                             "keep": args.keep,
+                            "seed": args.seed,
                             "step": step,
                             "minutes": seconds / 60,
                             **{

@@ -57,6 +57,8 @@ SEARCH |= {
     "DENSE_MNIST + minibatch std": (128, DENSE_MNIST, ["--minibatch-std"]),
     "DENSE_MNIST, dropout 0.2": (128, DENSE_MNIST, ["--dropout", "0.2,0.2"]),
     "DENSE_MNIST, dropout 0.1": (128, DENSE_MNIST, ["--dropout", "0.1,0.1"]),
+    "DENSE_MNIST, seed 1": (128, DENSE_MNIST, ["--seed", "1"]),
+    "DENSE_MNIST, dropout 0.1, seed 1": (128, DENSE_MNIST, ["--dropout", "0.1,0.1", "--seed", "1"]),
     "DENSE_MNIST, dropout 0.2, D keeps 80 %": (
         128,
         DENSE_MNIST,
