@@ -27,6 +27,9 @@ NB01 = "notebooks/01_dense_mnist_gan.ipynb"
 SIZES = "benchmarks/network_sizes/step_15000"
 SMALL, LARGE = "G 200-500-1000, D 5e-4, G 5e-4", "G 300-600-1200, D 5e-4, G 5e-4"
 POWERS, RUN_B = "G 256-512-1024, D 5e-4, G 5e-4", "G 200-500-1000, D 3e-4, G 6e-4 (DENSE_MNIST)"
+CLEAN = "benchmarks/cleaner_digits_search/step_15000"
+KEPT = "benchmarks/kept_by_discriminator/step_15000/DENSE_MNIST, dropout 0.1/keep 80%"
+NB10 = "notebooks/10_cleaner_digits.ipynb"
 
 FIGURES = [
     ("README.md", "run B (`settings.DENSE_MNIST`, with a moving average of G) for {} steps",
@@ -63,7 +66,11 @@ FIGURES = [
      "benchmarks/train_speed/trainer_steps_per_second",
      "benchmarks/train_speed/classic_loop_steps_per_second"),
     ("README.md", "reached classifier score {} and FCD {} after 15,000 steps",
-     f"{SEARCH}/DENSE_MNIST/classifier_score", f"{SEARCH}/DENSE_MNIST/frechet_distance"),
+     f"{CLEAN}/DENSE_MNIST/classifier_score", f"{CLEAN}/DENSE_MNIST/frechet_distance"),
+    ("README.md", ("moved that ({} and {} at rate 0.1), and keeping the 80 % of samples the final D "
+     "trusts most took it to {}"),
+     f"{CLEAN}/DENSE_MNIST, dropout 0.1/classifier_score",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.1/frechet_distance", f"{KEPT}/classifier_score"),
     (NB01,
      ("a full run scored classifier score {} and FCD {}, with {} digits holding at least 5 % of the "
      "samples (real MNIST: {} and {})."),
@@ -120,6 +127,34 @@ FIGURES = [
      "08/metrics/conditional GAN/classifier_score", "08/metrics/conditional GAN/frechet_distance",
      "08/metrics/real (reference)/classifier_score",
      "08/metrics/real (reference)/frechet_distance"),
+    (NB01,
+     ("classifier score {}, {} and {} and FCD {}, {} and {} at rates 0.3, 0.2 and 0.1"),
+     f"{CLEAN}/DENSE_MNIST/classifier_score", f"{CLEAN}/DENSE_MNIST, dropout 0.2/classifier_score",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.1/classifier_score", f"{CLEAN}/DENSE_MNIST/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.2/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.1/frechet_distance"),
+    (NB10, "loss scored classifier score {} (balance {} / blur {}) and FCD {}; the hinge loss {} and {}",
+     f"{CLEAN}/DENSE_MNIST/classifier_score", f"{CLEAN}/DENSE_MNIST/balance",
+     f"{CLEAN}/DENSE_MNIST/blur", f"{CLEAN}/DENSE_MNIST/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST, hinge/classifier_score", f"{CLEAN}/DENSE_MNIST, hinge/frechet_distance"),
+    (NB10,
+     "least squares {} and {}, the minibatch feature {} and {}, EMA 0.9999 {} and {}, top-k {} and {}.",
+     f"{CLEAN}/DENSE_MNIST, least squares/classifier_score",
+     f"{CLEAN}/DENSE_MNIST, least squares/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST + minibatch std/classifier_score",
+     f"{CLEAN}/DENSE_MNIST + minibatch std/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST + EMA 0.9999/classifier_score",
+     f"{CLEAN}/DENSE_MNIST + EMA 0.9999/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST + top-k 0.999, floor 0.5/classifier_score",
+     f"{CLEAN}/DENSE_MNIST + top-k 0.999, floor 0.5/frechet_distance"),
+    (NB10, "{} and {} at rate 0.2, {} and {} at rate 0.1 (blur {})",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.2/classifier_score",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.2/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.1/classifier_score",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.1/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST, dropout 0.1/blur"),
+    (NB10, "took the rate-0.1 run to {} and FCD {}, blur {}.",
+     f"{KEPT}/classifier_score", f"{KEPT}/frechet_distance", f"{KEPT}/blur"),
 ]  # fmt: skip
 
 
