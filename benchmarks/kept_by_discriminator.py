@@ -52,15 +52,7 @@ def main():
     print(f"{run.path}, {run.history()[-1]['step']:,} steps:")
     print(
         assessment.format_table(
-            {**table, "real (reference)": judge.reference},
-            [
-                "classifier_score",
-                "balance",
-                "blur",
-                "frechet_distance",
-                "covered",
-                "smallest_share",
-            ],
+            {**table, "real (reference)": judge.reference}, assessment.SCORE_COLUMNS
         )
     )
 

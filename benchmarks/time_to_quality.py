@@ -192,14 +192,7 @@ def main():
                             **{
                                 f"{name or 'sampled '}{key}".replace(" ", "_"): float(m[key])
                                 for name, m in metrics.items()
-                                for key in (
-                                    "classifier_score",
-                                    "balance",
-                                    "blur",
-                                    "frechet_distance",
-                                    "covered",
-                                    "smallest_share",
-                                )
+                                for key in assessment.SCORE_COLUMNS
                             },
                         }
                     )

@@ -416,6 +416,17 @@ TABLE_COLUMNS = {
 }
 
 
+# The columns that judge a sample of every digit: the classifier score with its two halves, FCD and coverage
+SCORE_COLUMNS = (
+    "classifier_score",
+    "balance",
+    "blur",
+    "frechet_distance",
+    "covered",
+    "smallest_share",
+)
+
+
 def format_table(
     rows: Mapping[str, Mapping[str, float]], columns: Sequence[str] | None = None
 ) -> str:
