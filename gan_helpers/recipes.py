@@ -147,7 +147,7 @@ def folder_source(
 
 
 def dense_mnist_gan(
-    dropout_rates: Sequence[float] = (0.3, 0.3),
+    dropout_rates: Sequence[float] = models.DENSE_DROPOUT_RATES,
     settings: Settings = DENSE_MNIST,
     seed: int = 0,
     num_classes: int | None = None,
@@ -269,7 +269,7 @@ def dense_mnist_run(
     steps: int,
     sample_interval: int,
     eval_samples: int,
-    dropout_rates: Sequence[float] = (0.3, 0.3),
+    dropout_rates: Sequence[float] = models.DENSE_DROPOUT_RATES,
     batch_size: int = 128,
     seed: int = 0,
     settings: Settings = DENSE_MNIST,

@@ -3,7 +3,7 @@
 Usage: python scripts/make_gallery.py [--artifacts DIR] [--out docs/results]
 
 Reads the run folders the notebooks wrote under the artifacts root (GAN_ARTIFACTS_DIR, default artifacts/):
-notebook 01 at full length, 02, 05, 07 and 08. A notebook whose finished runs (with their metric table)
+notebook 01 at full length, 02, 05, 07, 08 and 09. A notebook whose finished runs (with their metric table)
 are missing is skipped and named, and none of its pictures are written. Prints
 the figures it shows (steps, training minutes, classifier metrics) and writes them to summary.json with the
 machine they came from. The other entries of summary.json (the benchmarks' and the classifiers' figures,
@@ -100,7 +100,7 @@ def notebook_02(artifacts: Path, out: Path) -> dict:
     notebook_01_run = artifacts / "01_dense_mnist_gan" / "B_dense_mnist"
     own = {name: folder / name.replace(" ", "_") for name in table if name != "real (reference)"}
     runs = {
-        name: finished(path if path.is_dir() or name != "baseline 0.3" else notebook_01_run)
+        name: finished(path if path.is_dir() or not name.startswith("baseline") else notebook_01_run)
         for name, path in own.items()
     }
     steps = max(run_summary(run)["steps"] for run in runs.values())
@@ -161,6 +161,27 @@ def notebook_08(artifacts: Path, out: Path) -> dict:
     return {**run_summary(run), "metrics": assessment.load_table(run.path / "metrics.json")}
 
 
+def notebook_09(artifacts: Path, out: Path) -> dict:
+    folder = artifacts / "09_your_own_images"
+    run = finished(folder / "run")
+    grids = run.grids()
+    steps = sorted(grids)[1::2] or sorted(grids)  # five of the ten grids at full length
+    save(
+        plotting.compare_grids(
+            {f"step {step:,}": grids[step] for step in steps},
+            title="Notebook 09: the example folder (CIFAR-10 horses), the fixed-noise grid",
+        ),
+        out / "09_grids.png",
+    )
+    shrunk_copy(folder / "nearest_training_images.png", out / "09_nearest.png")
+    size = grids[steps[-1]].shape[1]
+    return {
+        **run_summary(run),
+        "image_size": size,
+        "metrics": assessment.load_table(folder / "metrics.json"),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -186,6 +207,7 @@ def main():
         ("05", notebook_05),
         ("07", notebook_07),
         ("08", notebook_08),
+        ("09", notebook_09),
     ):
         # Each notebook's pictures are made in a folder of their own and moved into ``out`` only when all
         # of them are made, so a notebook whose runs are missing or unfinished leaves nothing behind.

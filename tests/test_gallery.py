@@ -115,3 +115,27 @@ def test_the_summary_keeps_the_entries_the_gallery_does_not_make(tmp_path, monke
     assert "notebook 05: skipped" in capsys.readouterr().out
     assert summary["05"] == earlier["05"] and summary["benchmarks"] == earlier["benchmarks"]
     assert summary["machine"] != "an older CPU"
+
+
+def test_a_finished_folder_run_shows_its_grids_copy_check_and_scores(
+    tmp_path, make_tiny_gan, monkeypatch, capsys
+):
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    folder = tmp_path / "artifacts" / "09_your_own_images"
+    history = runs.train(
+        make_tiny_gan(), images, steps=8, batch_size=8, run_dir=folder / "run",
+        sample_interval=2, log_interval=2, progress=False,
+    )  # fmt: skip
+    from gan_helpers import assessment, plotting
+
+    scores = {"generated": {"frechet_distance": 12.5, "nearest_distance": 3.0, "nearest_ratio": 1.2}}
+    assessment.save_table(scores, folder / "metrics.json")
+    plotting.show_and_close(
+        plotting.image_grid(images[:4]), show=False, save_to=folder / "nearest_training_images.png"
+    )
+    _make_gallery(tmp_path / "artifacts", tmp_path / "out", monkeypatch)
+    assert "notebook 09: skipped" not in capsys.readouterr().out
+    assert (tmp_path / "out" / "09_grids.png").is_file() and (tmp_path / "out" / "09_nearest.png").is_file()
+    entry = json.loads((tmp_path / "out" / "summary.json").read_text())["09"]
+    assert entry["steps"] == history[-1]["step"] == 8 and entry["image_size"] == 8
+    assert entry["metrics"] == scores
