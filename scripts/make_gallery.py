@@ -100,7 +100,9 @@ def notebook_02(artifacts: Path, out: Path) -> dict:
     notebook_01_run = artifacts / "01_dense_mnist_gan" / "B_dense_mnist"
     own = {name: folder / name.replace(" ", "_") for name in table if name != "real (reference)"}
     runs = {
-        name: finished(path if path.is_dir() or not name.startswith("baseline") else notebook_01_run)
+        name: finished(
+            path if path.is_dir() or not name.startswith("baseline") else notebook_01_run
+        )
         for name, path in own.items()
     }
     steps = max(run_summary(run)["steps"] for run in runs.values())

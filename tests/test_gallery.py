@@ -128,14 +128,16 @@ def test_a_finished_folder_run_shows_its_grids_copy_check_and_scores(
     )  # fmt: skip
     from gan_helpers import assessment, plotting
 
-    scores = {"generated": {"frechet_distance": 12.5, "nearest_distance": 3.0, "nearest_ratio": 1.2}}
+    scores = {
+        "generated": {"frechet_distance": 12.5, "nearest_distance": 3.0, "nearest_ratio": 1.2}
+    }
     assessment.save_table(scores, folder / "metrics.json")
     plotting.show_and_close(
         plotting.image_grid(images[:4]), show=False, save_to=folder / "nearest_training_images.png"
     )
     _make_gallery(tmp_path / "artifacts", tmp_path / "out", monkeypatch)
     assert "notebook 09: skipped" not in capsys.readouterr().out
-    assert (tmp_path / "out" / "09_grids.png").is_file() and (tmp_path / "out" / "09_nearest.png").is_file()
+    assert all((tmp_path / "out" / name).is_file() for name in ("09_grids.png", "09_nearest.png"))
     entry = json.loads((tmp_path / "out" / "summary.json").read_text())["09"]
     assert entry["steps"] == history[-1]["step"] == 8 and entry["image_size"] == 8
     assert entry["metrics"] == scores
