@@ -3,9 +3,8 @@
 Usage: python scripts/make_gallery.py [--artifacts DIR] [--out docs/results]
 
 Reads the run folders the notebooks wrote under the artifacts root (GAN_ARTIFACTS_DIR, default artifacts/):
-notebook 01 at full length, 02, 05, 07, 08 and 09. A notebook whose finished runs (with their metric table)
-are missing is skipped and named, and none of its pictures are written. Prints
-the figures it shows (steps, training minutes, classifier metrics) and writes them to summary.json with the
+notebook 01 at full length, 02, 05, 07, 08, 09 and 10. A notebook whose finished runs (with their metric
+table) are missing is skipped and named, and none of its pictures are written. Prints the figures it shows (steps, training minutes, classifier metrics) and writes them to summary.json with the
 machine they came from. The other entries of summary.json (the benchmarks' and the classifiers' figures,
 copied from those runs' printed output) and a skipped notebook's earlier entry are kept:
 tests/test_quoted_figures.py checks every figure the README and the notebooks quote against that file.
@@ -184,6 +183,19 @@ def notebook_09(artifacts: Path, out: Path) -> dict:
     }
 
 
+def notebook_10(artifacts: Path, out: Path) -> dict:
+    folder = artifacts / "10_cleaner_digits"
+    table = assessment.load_table(folder / "metrics.json")
+    runs = {
+        name: finished(folder / name.replace(" ", "_"))
+        for name in table
+        if name != "real (reference)"
+    }
+    shrunk_copy(folder / "final_grids.png", out / "10_final_grids.png")
+    shrunk_copy(folder / "losses.png", out / "10_losses.png")
+    return {"runs": {name: run_summary(run) for name, run in runs.items()}, "metrics": table}
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -210,6 +222,7 @@ def main():
         ("07", notebook_07),
         ("08", notebook_08),
         ("09", notebook_09),
+        ("10", notebook_10),
     ):
         # Each notebook's pictures are made in a folder of their own and moved into ``out`` only when all
         # of them are made, so a notebook whose runs are missing or unfinished leaves nothing behind.

@@ -33,6 +33,7 @@ KEPT_SEED_1 = (
     "benchmarks/kept_by_discriminator/step_15000/DENSE_MNIST, dropout 0.1, seed 1/keep 80%"
 )
 NB10 = "notebooks/10_cleaner_digits.ipynb"
+NB10_RUN = "10/metrics"
 
 FIGURES = [
     ("README.md", "run B (`settings.DENSE_MNIST`, with a moving average of G) for {} steps",
@@ -166,6 +167,24 @@ FIGURES = [
     (NB10, "took the rate-0.1 run to {} and FCD {}, blur {}; repeated from another seed, to {} and FCD {}",
      f"{KEPT}/classifier_score", f"{KEPT}/frechet_distance", f"{KEPT}/blur",
      f"{KEPT_SEED_1}/classifier_score", f"{KEPT_SEED_1}/frechet_distance"),
+    (NB10, "A shortened run, {} steps per run instead of 20,000", "10/runs/bce (assignment)/steps"),
+    (NB10,
+     ("Ranked by FCD: wgan-gp {} (CS {} = balance {} / blur {}, {} digits of 10 at >= 5 %), bce + R1 {} "
+      "({}, {} digits), least squares {} ({}), top-k {} ({}), hinge {} ({}), bce with dropout 0.3 {} "
+      "({}), minibatch std {} ({}), the assignment's bce {} ({} = {} / {}, {} digit), and bce with "
+      "EMA 0.9999 the same {}"),
+     *(f"{NB10_RUN}/wgan-gp/{key}" for key in ("frechet_distance", "classifier_score", "balance", "blur", "covered")),
+     f"{NB10_RUN}/bce + R1/frechet_distance", f"{NB10_RUN}/bce + R1/classifier_score",
+     f"{NB10_RUN}/bce + R1/covered",
+     *(f"{NB10_RUN}/{name}/{key}" for name in ("least squares", "bce + top-k", "hinge", "bce, dropout 0.3",
+                                               "bce + minibatch std")
+       for key in ("frechet_distance", "classifier_score")),
+     *(f"{NB10_RUN}/bce (assignment)/{key}" for key in ("frechet_distance", "classifier_score", "balance", "blur",
+                                                        "covered")),
+     f"{NB10_RUN}/bce, EMA 0.9999/frechet_distance"),
+    (NB10, "drew the widest mix (balance {} and {}) but the highest blur ({} and {})",
+     f"{NB10_RUN}/wgan-gp/balance", f"{NB10_RUN}/bce + R1/balance", f"{NB10_RUN}/wgan-gp/blur",
+     f"{NB10_RUN}/bce + R1/blur"),
 ]  # fmt: skip
 
 
