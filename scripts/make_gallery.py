@@ -4,8 +4,9 @@ Usage: python scripts/make_gallery.py [--artifacts DIR] [--out docs/results]
 
 Reads the run folders the notebooks wrote under the artifacts root (GAN_ARTIFACTS_DIR, default artifacts/):
 notebook 01 at full length, 02, 05, 07, 08, 09 and 10. A notebook whose finished runs (with their metric
-table) are missing is skipped and named, and none of its pictures are written. Prints the figures it shows (steps, training minutes, classifier metrics) and writes them to summary.json with the
-machine they came from. The other entries of summary.json (the benchmarks' and the classifiers' figures,
+table) are missing is skipped and named, and none of its pictures are written. Prints the figures it
+shows (steps, training minutes, classifier metrics) and writes them to summary.json with the machine they
+came from. The other entries of summary.json (the benchmarks' and the classifiers' figures,
 copied from those runs' printed output) and a skipped notebook's earlier entry are kept:
 tests/test_quoted_figures.py checks every figure the README and the notebooks quote against that file.
 """
