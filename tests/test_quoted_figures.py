@@ -185,6 +185,21 @@ FIGURES = [
     (NB10, "drew the widest mix (balance {} and {}) but the highest blur ({} and {})",
      f"{NB10_RUN}/wgan-gp/balance", f"{NB10_RUN}/bce + R1/balance", f"{NB10_RUN}/wgan-gp/blur",
      f"{NB10_RUN}/bce + R1/blur"),
+    ("notebooks/09_your_own_images.ipynb",
+     "The example folder's full run ({} steps at {}×{}, batch 64,", "09/steps", "09/image_size", "09/image_size"),
+    ("notebooks/09_your_own_images.ipynb",
+     "at FCD {} against the 500 held-out horses, where real training horses score {}. Its NN ratio is {}:",
+     "09/metrics/generated/frechet_distance", "09/metrics/real (reference)/frechet_distance",
+     "09/metrics/generated/nearest_ratio"),
+    ("README.md", "at its full {} steps on the example folder (4,500 CIFAR-10", "09/steps"),
+    ("README.md", "horses at {}×{}, batch 64): {} training minutes", "09/image_size", "09/image_size",
+     "09/training_minutes"),
+    ("README.md", "FCD {} against the 500 held-out horses (real training horses: {}) and NN ratio {}:",
+     "09/metrics/generated/frechet_distance", "09/metrics/real (reference)/frechet_distance",
+     "09/metrics/generated/nearest_ratio"),
+    ("README.md", "shortened to {} steps per run (the full run is", "10/runs/wgan-gp/steps"),
+    ("README.md", "The Wasserstein run drew the widest mix (FCD {}, against {} for the assignment's loss)",
+     "10/metrics/wgan-gp/frechet_distance", "10/metrics/bce (assignment)/frechet_distance"),
 ]  # fmt: skip
 
 
