@@ -77,7 +77,7 @@ def main():
         "--dropout",
         default="0.3,0.3",
         help="D's two dropout rates, comma-separated (the spec gives none). The default 0.3 is the rate "
-        "the search's logs were measured at; the bundle's networks use 0.1 (models.DENSE_DROPOUT_RATES)",
+        "the search's logs were measured at and the bundle's (models.DENSE_DROPOUT_RATES)",
     )
     parser.add_argument(
         "--minibatch-std",

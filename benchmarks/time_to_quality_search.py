@@ -48,7 +48,7 @@ SEARCH = {
 }
 # Issue 23's search for cleaner digits: settings.DENSE_MNIST (D 3e-4, G 6e-4) with one loss or regulariser
 # changed, on the default (the spec's smaller) networks with D's dropout at 0.3 (time_to_quality.py's
-# default, the bundle's rate until this search chose 0.1). The losses without a target label train with
+# default and the bundle's). The losses without a target label train with
 # real_label 1; WGAN-GP with its paper's Adam (beta_1 0, beta_2 0.9).
 DENSE_MNIST = ["d_learning_rate=3e-4", "g_learning_rate=6e-4"]
 SEARCH |= {
