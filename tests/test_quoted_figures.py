@@ -22,7 +22,7 @@ NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 B = "01/metrics/B DENSE_MNIST"
 A = "01/metrics/A LITERAL"
 REAL = "01/metrics/real (reference)"
-SEARCH = "benchmarks/dense_settings_search/step_15000"
+EARLIER_A = "benchmarks/notebook_01_earlier_networks/metrics/A LITERAL"
 NB01 = "notebooks/01_dense_mnist_gan.ipynb"
 SIZES = "benchmarks/network_sizes/step_15000"
 SMALL, LARGE = "G 200-500-1000, D 5e-4, G 5e-4", "G 300-600-1200, D 5e-4, G 5e-4"
@@ -45,8 +45,16 @@ FIGURES = [
      "{} and {}."),
      f"{B}/classifier_score", f"{B}/frechet_distance", f"{B}/covered",
      f"{REAL}/classifier_score", f"{REAL}/frechet_distance"),
-    ("README.md", "collapsed within its {} steps: classifier score {}, FCD {}, {} digits covered",
-     "01/A LITERAL/steps", f"{A}/classifier_score", f"{A}/frechet_distance", f"{A}/covered"),
+    ("README.md",
+     ("drew noisier digits in its {} steps: classifier score {}, FCD {}, {} digits covered (on the earlier "
+      "networks the same settings collapsed to {} digits)"),
+     "01/A LITERAL/steps", f"{A}/classifier_score", f"{A}/frechet_distance", f"{A}/covered",
+     f"{EARLIER_A}/covered"),
+    (NB10, ("rate 0.1 let G drop digits (classifier score {}, balance {}), while at 0.3 run B reached {} "
+      "(balance {}, blur {})"), f"{FULL_01}/classifier_score", f"{FULL_01}/balance",
+     f"{B}/classifier_score", f"{B}/balance", f"{B}/blur"),
+    ("README.md", "notebook 01's run B reached {} (balance {}, blur {}) with all ten digits",
+     f"{B}/classifier_score", f"{B}/balance", f"{B}/blur"),
     ("README.md",
      ("after its full {} steps ({} training minutes): conditional accuracy {} %, classifier score {} and "
      "FCD {}, against real MNIST's {} and {}."),
@@ -82,8 +90,12 @@ FIGURES = [
      "samples (real MNIST: {} and {})."),
      f"{B}/classifier_score", f"{B}/frechet_distance", f"{B}/covered",
      f"{REAL}/classifier_score", f"{REAL}/frechet_distance"),
-    (NB01, "after {} steps CS {}, FCD {} and only {} digits covered",
+    (NB01, "after {} steps CS {}, FCD {} and {} digits covered",
      "01/A LITERAL/steps", f"{A}/classifier_score", f"{A}/frechet_distance", f"{A}/covered"),
+    (NB01, "collapsed on the earlier 256→512→1024 networks (CS {}, only {} digits covered)",
+     f"{EARLIER_A}/classifier_score", f"{EARLIER_A}/covered"),
+    (NB01, "at which run B ended at classifier score {} (balance {}, blur {}) with all ten digits drawn",
+     f"{B}/classifier_score", f"{B}/balance", f"{B}/blur"),
     (NB01, "they ended level, at classifier score {}, {} and {}, FCD {}, {} and {}",
      f"{SIZES}/{SMALL}/classifier_score", f"{SIZES}/{LARGE}/classifier_score",
      f"{SIZES}/{POWERS}/classifier_score", f"{SIZES}/{SMALL}/frechet_distance",
@@ -98,10 +110,11 @@ FIGURES = [
      f"{SIZES}/{SMALL}/classifier_score", f"{SIZES}/{SMALL}/frechet_distance"),
     (NB01, "(at 15,000 steps: FCD {} for the average against {} for the live G)",
      f"{SIZES}/{RUN_B}/frechet_distance", f"{SIZES}/{RUN_B}/live G/frechet_distance"),
-    (NB01, "run B's settings scored CS {} and FCD {} after 15,000 steps",
-     f"{SIZES}/{RUN_B}/classifier_score", f"{SIZES}/{RUN_B}/frechet_distance"),
-    (NB01, "went from CS {} at 15,000 steps to {} and FCD {} at 100,000",
-     f"{SEARCH}/DENSE_MNIST/classifier_score", f"{B}/classifier_score", f"{B}/frechet_distance"),
+    (NB01, "Run B's settings scored CS {} (balance {}, blur {}) and FCD {} after 15,000 steps",
+     f"{CLEAN}/DENSE_MNIST/classifier_score", f"{CLEAN}/DENSE_MNIST/balance",
+     f"{CLEAN}/DENSE_MNIST/blur", f"{CLEAN}/DENSE_MNIST/frechet_distance"),
+    (NB01, "the full run {} (balance {}, blur {}) and FCD {} at 100,000",
+     f"{B}/classifier_score", f"{B}/balance", f"{B}/blur", f"{B}/frechet_distance"),
     ("notebooks/02_dropout_ablation.ipynb", "Shortened to {} steps per ablation run",
      "02/runs/baseline 0.3/steps"),
     ("notebooks/02_dropout_ablation.ipynb",
