@@ -387,10 +387,16 @@ def test_every_loss_trains_every_family_and_a_resume_matches(loss, family, tmp_p
 
 def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_to_rounding(tmp_path):
     """As after a kernel restart: a new GAN resumes a WGAN-GP run with top-k from its step-10 checkpoint,
-    and ends where the run that never stopped did, to float32 rounding. Not bit for bit: in CI (two test
-    workers on two cores) the resumed step 20 once differed from the straight one at about 1e-6 relative,
-    and two GANs with WGAN-GP and R1 trained alike in one process differed alike in 2 of 8 repeats; the
-    second-order penalty's cause is not pinned down. The same GAN resumed (the test above) is exact."""
+    and ends where the run that never stopped did, to rounding grown over ten steps. Not bit for bit: run
+    alone it is exact (8 of 8 repeats, 2026-12-03), but in CI (two test workers on two cores) the resumed
+    step 20 differed from the straight one at about 1e-6 relative once, and once (2026-12-03) by 9.9e-6 in
+    D's loss (4.7e-4 relative); two GANs with WGAN-GP and R1 trained alike in one process differed alike in
+    2 of 8 repeats. The cause is not pinned down. Ten steps amplify such rounding: a 1 % larger G learning
+    rate over steps 11-20 moves the losses by 3-5e-5. So the tolerances (1e-4 on the losses, 1 % on the
+    weights) catch a resume that loses a state, not a drift of a few per mille: measured 2026-12-03,
+    zeroing Adam's moments in the step-10 checkpoint moved the losses by 1.3-2.7e-3 and the weights 110
+    times past these tolerances, a changed random-number state the losses by 2-6e-2. The same GAN resumed
+    (the test above) is exact."""
     settings = {"loss": "wgan-gp", "top_k_decay": 0.9}
     straight_gan = _gan("dense conditional", **settings)
     straight = _train(straight_gan, tmp_path / "straight")
@@ -400,6 +406,6 @@ def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_to_rounding(tmp_path):
     )
     assert [row["step"] for row in resumed] == [row["step"] for row in straight]
     for resumed_row, straight_row in zip(resumed, straight, strict=True):
-        assert resumed_row == pytest.approx(straight_row, rel=1e-5, abs=1e-6)
+        assert resumed_row == pytest.approx(straight_row, rel=1e-3, abs=1e-4)
     for a, b in zip(_every_variable(straight_gan), _every_variable(resumed_gan), strict=True):
-        np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-4, atol=1e-6, err_msg=a.path)
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-2, atol=1e-4, err_msg=a.path)
