@@ -160,8 +160,8 @@ FIGURES = [
      f"{CLEAN}/DENSE_MNIST/blur", f"{CLEAN}/DENSE_MNIST/frechet_distance",
      f"{CLEAN}/DENSE_MNIST, hinge/classifier_score", f"{CLEAN}/DENSE_MNIST, hinge/frechet_distance"),
     (NB10,
-     ("least squares {} and {}, the minibatch feature {} and {}, EMA 0.9999 {} and {}, top-k {} and {}, and "
-      "WGAN-GP, the slowest to start, {} and {}."),
+     ("least squares {} and {}, the minibatch feature {} and {}, EMA 0.9999 {} and {}, top-k {} and {}, R1 "
+      "(γ 0.1, every 4 D updates) {} and {}, and WGAN-GP, the slowest to start, {} and {}."),
      f"{CLEAN}/DENSE_MNIST, least squares/classifier_score",
      f"{CLEAN}/DENSE_MNIST, least squares/frechet_distance",
      f"{CLEAN}/DENSE_MNIST + minibatch std/classifier_score",
@@ -170,6 +170,8 @@ FIGURES = [
      f"{CLEAN}/DENSE_MNIST + EMA 0.9999/frechet_distance",
      f"{CLEAN}/DENSE_MNIST + top-k 0.999, floor 0.5/classifier_score",
      f"{CLEAN}/DENSE_MNIST + top-k 0.999, floor 0.5/frechet_distance",
+     f"{CLEAN}/DENSE_MNIST + R1 0.1 every 4/classifier_score",
+     f"{CLEAN}/DENSE_MNIST + R1 0.1 every 4/frechet_distance",
      f"{CLEAN}/DENSE_MNIST, wgan-gp/classifier_score", f"{CLEAN}/DENSE_MNIST, wgan-gp/frechet_distance"),
     (NB10, "from a second seed {} at rate 0.1 against {} at 0.3.",
      f"{CLEAN}/DENSE_MNIST, dropout 0.1, seed 1/classifier_score",
