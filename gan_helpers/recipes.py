@@ -424,20 +424,26 @@ def describe_run(result: dict) -> str:
 CLASS_COLUMNS = ("class_accuracy", "classifier_score", "frechet_distance", "confidence")
 
 
-def per_class_table(results: dict[str, dict]) -> str:
-    """The per-class table: for each class, its generator's metrics and its real images' reference."""
+def _class_table(rows: dict[str, dict], save_to: str | Path | None) -> str:
+    if save_to is not None:
+        assessment.save_table(rows, save_to)
+    return assessment.format_table(rows, CLASS_COLUMNS)
+
+
+def per_class_table(results: dict[str, dict], save_to: str | Path | None = None) -> str:
+    """The per-class table: for each class, its generator's metrics and its real images' reference.
+    With ``save_to``, its numbers are also written there (``assessment.save_table``), for the gallery."""
     rows = {}
     for name, result in results.items():
         rows[f"{name} generated"] = result["metrics"]
         rows[f"{name} real"] = result["reference"]
-    return assessment.format_table(rows, CLASS_COLUMNS)
+    return _class_table(rows, save_to)
 
 
-def runs_table(class_runs: dict[str, dict]) -> str:
+def runs_table(class_runs: dict[str, dict], save_to: str | Path | None = None) -> str:
     """One class's runs side by side (e.g. one per D:G ratio, ``class_dcgan_run`` results by name): each
-    run's metrics, then the class's real images' reference as "real"."""
+    run's metrics, then the class's real images' reference as "real". With ``save_to``, its numbers are
+    also written there (``assessment.save_table``)."""
     reference = next(iter(class_runs.values()))["reference"]
-    return assessment.format_table(
-        {**{label: run["metrics"] for label, run in class_runs.items()}, "real": reference},
-        CLASS_COLUMNS,
-    )
+    rows = {**{label: run["metrics"] for label, run in class_runs.items()}, "real": reference}
+    return _class_table(rows, save_to)

@@ -3,7 +3,7 @@
 Usage: python scripts/make_gallery.py [--artifacts DIR] [--out docs/results]
 
 Reads the run folders the notebooks wrote under the artifacts root (GAN_ARTIFACTS_DIR, default artifacts/):
-notebook 01 at full length, 02, 05, 07, 08, 09 and 10. A notebook whose finished runs (with their metric
+notebook 01 at full length, 02, 05, 06, 07, 08, 09 and 10. A notebook whose finished runs (with their metric
 table) are missing is skipped and named, and none of its pictures are written. Prints the figures it
 shows (steps, training minutes, classifier metrics) and writes them to summary.json with the machine they
 came from. The other entries of summary.json (the benchmarks' and the classifiers' figures,
@@ -124,20 +124,38 @@ def notebook_02(artifacts: Path, out: Path) -> dict:
     return {"runs": {name: run_summary(run) for name, run in runs.items()}, "metrics": table}
 
 
-def notebook_05(artifacts: Path, out: Path) -> dict:
-    folder = artifacts / "05_dcgan_fashion_mnist"
+def class_runs(folder: Path, notebook: str, out: Path) -> dict[str, RunFolder]:
+    """Notebook 05's or 06's per-class runs (folders <class>_dg1, finished), by folder name; their final
+    fixed-noise grids side by side are saved as out/<notebook>_classes.png."""
     runs = {path.name: finished(path) for path in sorted(folder.glob("*_dg1"))}
     if not runs:
         raise FileNotFoundError(f"no class runs (*_dg1) in {folder}")
     save(
         plotting.compare_grids(
             {name.removesuffix("_dg1"): run.final_grid() for name, run in runs.items()},
-            title=f"Notebook 05 after {max(run_summary(r)['steps'] for r in runs.values()):,} "
+            title=f"Notebook {notebook} after {max(run_summary(r)['steps'] for r in runs.values()):,} "
             f"steps per class",
         ),
-        out / "05_classes.png",
+        out / f"{notebook}_classes.png",
     )
+    return runs
+
+
+def notebook_05(artifacts: Path, out: Path) -> dict:
+    runs = class_runs(artifacts / "05_dcgan_fashion_mnist", "05", out)
     return {name: run_summary(run) for name, run in runs.items()}
+
+
+def notebook_06(artifacts: Path, out: Path) -> dict:
+    folder = artifacts / "06_dcgan_cifar10"
+    tables = {
+        key: assessment.load_table(folder / f"{key}.json") for key in ("metrics", "ratio_metrics")
+    }
+    class_runs(folder, "06", out)
+    shrunk_copy(folder / "ratio_samples.png", out / "06_ratio_samples.png")
+    # every run: the classes' (<class>_dg1) and the D:G ratios' on the first class (<class>_dg3, _dg1-3)
+    runs = {path.name: finished(path) for path in sorted(folder.glob("*_dg*")) if path.is_dir()}
+    return {"runs": {name: run_summary(run) for name, run in runs.items()}, **tables}
 
 
 def notebook_07(artifacts: Path, out: Path) -> dict:
@@ -221,6 +239,7 @@ def main():
         ("01", notebook_01),
         ("02", notebook_02),
         ("05", notebook_05),
+        ("06", notebook_06),
         ("07", notebook_07),
         ("08", notebook_08),
         ("09", notebook_09),

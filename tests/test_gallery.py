@@ -141,3 +141,39 @@ def test_a_finished_folder_run_shows_its_grids_copy_check_and_scores(
     entry = json.loads((tmp_path / "out" / "summary.json").read_text())["09"]
     assert entry["steps"] == history[-1]["step"] == 8 and entry["image_size"] == 8
     assert entry["metrics"] == scores
+
+
+def test_notebook_06_shows_its_class_grids_ratio_samples_and_both_tables_once_all_are_there(
+    tmp_path, make_tiny_gan, monkeypatch, capsys
+):
+    from gan_helpers import assessment, plotting
+
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    folder = tmp_path / "artifacts" / "06_dcgan_cifar10"
+    common = {"batch_size": 8, "sample_interval": 2, "progress": False}
+    for run, steps in (("horse_dg1", 4), ("bird_dg1", 4), ("horse_dg3", 2)):
+        runs.train(make_tiny_gan(), images, steps=steps, run_dir=folder / run, **common)
+    per_class = {"horse generated": {"class_accuracy": 0.25, "frechet_distance": 40.0}}
+    assessment.save_table(per_class, folder / "metrics.json")
+    plotting.show_and_close(
+        plotting.image_grid(images[:4]), show=False, save_to=folder / "ratio_samples.png"
+    )
+    out = tmp_path / "out"
+    _make_gallery(tmp_path / "artifacts", out, monkeypatch)  # the ratio table is not written yet
+    printed = capsys.readouterr().out
+    assert "notebook 06: skipped" in printed and "ratio_metrics.json" in printed
+    assert not list(out.glob("06_*"))
+
+    by_ratio = {"D:G 3:1": {"class_accuracy": 0.5}, "real": {"class_accuracy": 0.75}}
+    assessment.save_table(by_ratio, folder / "ratio_metrics.json")
+    _make_gallery(tmp_path / "artifacts", out, monkeypatch)
+    assert "notebook 06: skipped" not in capsys.readouterr().out
+    assert sorted(path.name for path in out.glob("06_*")) == [
+        "06_classes.png",
+        "06_ratio_samples.png",
+    ]
+    entry = json.loads((out / "summary.json").read_text())["06"]
+    assert entry["metrics"] == per_class and entry["ratio_metrics"] == by_ratio
+    assert {name: run["steps"] for name, run in entry["runs"].items()} == {
+        "bird_dg1": 4, "horse_dg1": 4, "horse_dg3": 2,
+    }  # fmt: skip

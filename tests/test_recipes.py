@@ -108,8 +108,14 @@ def test_a_class_run_takes_builders_trains_at_1_to_3_and_logs_for_tensorboard(
     assert result["ratio"] == "D:G 1:3" and result["run_dir"] == tmp_path / "sneaker_dg1-3"
     assert result["samples"].shape == (20, 28, 28, 1) and result["history"][-1]["step"] == 2
     assert list((result["run_dir"] / "tensorboard").glob("events.out.tfevents.*"))
-    table = recipes.runs_table({result["ratio"]: result})
+    table = recipes.runs_table({result["ratio"]: result}, save_to=tmp_path / "ratio_metrics.json")
     assert table.splitlines()[1].startswith("D:G 1:3") and table.splitlines()[2].startswith("real")
+    saved = assessment.load_table(tmp_path / "ratio_metrics.json")  # the numbers the gallery reads
+    assert list(saved) == ["D:G 1:3", "real"]
+    assert saved["D:G 1:3"]["frechet_distance"] == pytest.approx(
+        result["metrics"]["frechet_distance"]
+    )
+    assert saved["real"]["class_accuracy"] == pytest.approx(result["reference"]["class_accuracy"])
     # the recipe runs and judges; the notebook plots and prints what it returns
     assert not (result["run_dir"] / "losses.png").exists()
     line = recipes.describe_run(result)
