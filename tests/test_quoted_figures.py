@@ -35,6 +35,7 @@ KEPT_SEED_1 = (
 NB10 = "notebooks/10_cleaner_digits.ipynb"
 FULL_01 = "benchmarks/dropout_0.1_full_length/metrics/B DENSE_MNIST"
 NB10_RUN = "10/metrics"
+NB06, CLASSES_06 = "notebooks/06_dcgan_cifar10.ipynb", "06/metrics"
 
 FIGURES = [
     ("README.md", "run B (`settings.DENSE_MNIST`, with a moving average of G) for {} steps",
@@ -68,6 +69,24 @@ FIGURES = [
      "07/metrics/DCGAN/frechet_distance", "07/metrics/dense/covered",
      "07/metrics/dense/classifier_score", "07/metrics/dense/frechet_distance"),
     ("README.md", "Fashion-MNIST class,** {} steps per class", "05/sneaker_dg1/steps"),
+    ("README.md", "one DCGAN per CIFAR-10 class,** {} steps per class", "06/runs/horse_dg1/steps"),
+    ("README.md", "{}, {} and {} training minutes for the horses, birds and dogs",
+     "06/runs/horse_dg1/training_minutes", "06/runs/bird_dg1/training_minutes",
+     "06/runs/dog_dg1/training_minutes"),
+    ("README.md",
+     ("the classifier puts {} % of the horses, {} % of the birds and {} % of the dogs in their class (FCD {}, "
+      "{} and {}; the real images' {}, {} and {})"),
+     *(f"%{CLASSES_06}/{name} generated/class_accuracy" for name in ("horse", "bird", "dog")),
+     *(f"{CLASSES_06}/{name} generated/frechet_distance" for name in ("horse", "bird", "dog")),
+     *(f"{CLASSES_06}/{name} real/frechet_distance" for name in ("horse", "bird", "dog"))),
+    ("README.md", "and 3:1 took {} training minutes against 1:1's {}.",
+     "06/runs/horse_dg3/training_minutes", "06/runs/horse_dg1/training_minutes"),
+    (NB06, "The bundle's own run is shortened to {} steps per class", "06/runs/horse_dg1/steps"),
+    (NB06,
+     ("The classifier puts {} % of the horses, {} % of the birds and {} % of the dogs in their class "
+      "(real images: {}, {} and {} %)"),
+     *(f"%{CLASSES_06}/{name} generated/class_accuracy" for name in ("horse", "bird", "dog")),
+     *(f"%{CLASSES_06}/{name} real/class_accuracy" for name in ("horse", "bird", "dog"))),
     ("README.md", "the dropout ablation,** {} steps per run", "02/runs/baseline 0.3/steps"),
     ("README.md", "(classifier score {} for the baseline 0.3, {} without dropout)",
      "02/metrics/baseline 0.3/classifier_score", "02/metrics/no dropout/classifier_score"),
