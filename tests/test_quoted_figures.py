@@ -79,6 +79,8 @@ FIGURES = [
      *(f"%{CLASSES_06}/{name} generated/class_accuracy" for name in ("horse", "bird", "dog")),
      *(f"{CLASSES_06}/{name} generated/frechet_distance" for name in ("horse", "bird", "dog")),
      *(f"{CLASSES_06}/{name} real/frechet_distance" for name in ("horse", "bird", "dog"))),
+    ("README.md", "collapsed to one image for every noise (classifier score {}, where 1 is a single class)",
+     "06/ratio_metrics/D:G 1:3/classifier_score"),
     ("README.md", "and 3:1 took {} training minutes against 1:1's {}.",
      "06/runs/horse_dg3/training_minutes", "06/runs/horse_dg1/training_minutes"),
     (NB06, "The bundle's own run is shortened to {} steps per class", "06/runs/horse_dg1/steps"),
