@@ -362,12 +362,31 @@ def _scramble(variables, seed=9):
             v.assign(rng.integers(0, 1000, v.shape).astype(v.dtype))
 
 
+def _assert_resume_matches(resumed, straight, variables, final_values, exact):
+    """The resumed run's history and variables are the straight run's: bit for bit when ``exact``, else
+    to rounding (1e-4 on the losses, 1 % on float weights; see the penalty test below for why and what
+    these tolerances still catch). Integer variables (step counts, random-number states) always exactly."""
+    assert [row["step"] for row in resumed] == [row["step"] for row in straight]
+    for resumed_row, straight_row in zip(resumed, straight, strict=True):
+        expected = straight_row if exact else pytest.approx(straight_row, rel=1e-3, abs=1e-4)
+        assert resumed_row == expected
+    for variable, value in zip(variables, final_values, strict=True):
+        if exact or not np.issubdtype(value.dtype, np.floating):
+            np.testing.assert_array_equal(np.array(variable), value, err_msg=variable.path)
+        else:
+            np.testing.assert_allclose(
+                np.array(variable), value, rtol=1e-2, atol=1e-4, err_msg=variable.path
+            )
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("loss", sorted(losses.LOSSES))
 def test_every_loss_trains_every_family_and_a_resume_matches(loss, family, tmp_path):
     """20 finite steps (batch 8, DiffAugment, moving average of G), within the loss's divergence bound;
     then the same run resumed from its step-10 checkpoint, by the same GAN with every variable scrambled,
-    ends where the straight run did."""
+    ends where the straight run did: bit for bit, except with a gradient penalty (WGAN-GP), whose
+    gradient of a gradient is not bit-reproducible in CI: on 2026-12-03 its compact-family resume differed
+    at step 20 by 8.7e-6 in D's loss (-0.00216) and 2.7e-5 in G's, in one CI run of two, passing alone."""
     gan = _gan(family, loss=loss)
     straight = _train(gan, tmp_path / "straight")
     assert [row["step"] for row in straight] == [10, 20]
@@ -380,9 +399,7 @@ def test_every_loss_trains_every_family_and_a_resume_matches(loss, family, tmp_p
 
     _scramble(variables)
     resumed = _train(gan, _without_last_checkpoint(tmp_path / "straight", tmp_path / "resumed"))
-    assert resumed == straight
-    for variable, value in zip(variables, final, strict=True):
-        np.testing.assert_array_equal(np.array(variable), value, err_msg=variable.path)
+    _assert_resume_matches(resumed, straight, variables, final, exact=gan.objective.penalty is None)
 
 
 def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_to_rounding(tmp_path):
@@ -396,7 +413,7 @@ def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_to_rounding(tmp_path):
     weights) catch a resume that loses a state, not a drift of a few per mille: measured 2026-12-03,
     zeroing Adam's moments in the step-10 checkpoint moved the losses by 1.3-2.7e-3 and the weights 110
     times past these tolerances, a changed random-number state the losses by 2-6e-2. The same GAN resumed
-    (the test above) is exact."""
+    (the test above) is exact without a penalty."""
     settings = {"loss": "wgan-gp", "top_k_decay": 0.9}
     straight_gan = _gan("dense conditional", **settings)
     straight = _train(straight_gan, tmp_path / "straight")
@@ -404,8 +421,5 @@ def test_a_penalty_run_with_top_k_resumes_in_a_new_gan_to_rounding(tmp_path):
     resumed = _train(
         resumed_gan, _without_last_checkpoint(tmp_path / "straight", tmp_path / "resumed")
     )
-    assert [row["step"] for row in resumed] == [row["step"] for row in straight]
-    for resumed_row, straight_row in zip(resumed, straight, strict=True):
-        assert resumed_row == pytest.approx(straight_row, rel=1e-3, abs=1e-4)
-    for a, b in zip(_every_variable(straight_gan), _every_variable(resumed_gan), strict=True):
-        np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-2, atol=1e-4, err_msg=a.path)
+    final = [np.array(v) for v in _every_variable(straight_gan)]
+    _assert_resume_matches(resumed, straight, _every_variable(resumed_gan), final, exact=False)
