@@ -35,7 +35,7 @@ KEPT_SEED_1 = (
 NB10 = "notebooks/10_cleaner_digits.ipynb"
 FULL_01 = "benchmarks/dropout_0.1_full_length/metrics/B DENSE_MNIST"
 NB10_RUN = "10/metrics"
-NB06, CLASSES_06 = "notebooks/06_dcgan_cifar10.ipynb", "06/metrics"
+NB06, NB06_METRICS = "notebooks/06_dcgan_cifar10.ipynb", "06/metrics"
 
 FIGURES = [
     ("README.md", "run B (`settings.DENSE_MNIST`, with a moving average of G) for {} steps",
@@ -76,9 +76,9 @@ FIGURES = [
     ("README.md",
      ("the classifier puts {} % of the horses, {} % of the birds and {} % of the dogs in their class (FCD {}, "
       "{} and {}; the real images' {}, {} and {})"),
-     *(f"%{CLASSES_06}/{name} generated/class_accuracy" for name in ("horse", "bird", "dog")),
-     *(f"{CLASSES_06}/{name} generated/frechet_distance" for name in ("horse", "bird", "dog")),
-     *(f"{CLASSES_06}/{name} real/frechet_distance" for name in ("horse", "bird", "dog"))),
+     *(f"%{NB06_METRICS}/{name} generated/class_accuracy" for name in ("horse", "bird", "dog")),
+     *(f"{NB06_METRICS}/{name} generated/frechet_distance" for name in ("horse", "bird", "dog")),
+     *(f"{NB06_METRICS}/{name} real/frechet_distance" for name in ("horse", "bird", "dog"))),
     ("README.md", "collapsed to one image for every noise (classifier score {}, where 1 is a single class)",
      "06/ratio_metrics/D:G 1:3/classifier_score"),
     ("README.md", "and 3:1 took {} training minutes against 1:1's {}.",
@@ -87,8 +87,8 @@ FIGURES = [
     (NB06,
      ("The classifier puts {} % of the horses, {} % of the birds and {} % of the dogs in their class "
       "(real images: {}, {} and {} %)"),
-     *(f"%{CLASSES_06}/{name} generated/class_accuracy" for name in ("horse", "bird", "dog")),
-     *(f"%{CLASSES_06}/{name} real/class_accuracy" for name in ("horse", "bird", "dog"))),
+     *(f"%{NB06_METRICS}/{name} generated/class_accuracy" for name in ("horse", "bird", "dog")),
+     *(f"%{NB06_METRICS}/{name} real/class_accuracy" for name in ("horse", "bird", "dog"))),
     ("README.md", "the dropout ablation,** {} steps per run", "02/runs/baseline 0.3/steps"),
     ("README.md", "(classifier score {} for the baseline 0.3, {} without dropout)",
      "02/metrics/baseline 0.3/classifier_score", "02/metrics/no dropout/classifier_score"),
